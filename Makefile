@@ -1,0 +1,57 @@
+# Every developer command. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test test-sqlite test-postgres test-pure lint typecheck fmt migrate benchmarks docs-cli clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[static,embed,ray,dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+# Pure packages once; everything that touches the database on SQLite, then on PostgreSQL.
+test: $(STAMP) lint typecheck test-pure test-sqlite test-postgres
+
+test-pure: $(STAMP)
+	$(BIN)/pytest -m "not db_suite" -p no:cacheprovider
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -m db_suite -p no:cacheprovider
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "db_suite and not browser" -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+docs-cli: $(STAMP)
+	$(BIN)/python -m safedata.cli_docs > docs/cli.md
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/votes.py
+	$(BIN)/python benchmarks/export.py --rows 1000000
+	$(BIN)/python benchmarks/classify.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

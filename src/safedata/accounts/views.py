@@ -1,0 +1,11 @@
+"""Account pages (placeholder, replaced by the accounts work)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("profile")

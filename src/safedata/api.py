@@ -1,0 +1,59 @@
+"""The JSON API (django-ninja). OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Each app contributes a router from its own ``api.py``. Errors are always
+``{"error": {"code": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from safedata import __version__
+from safedata.apierrors import ApiError, error_response
+from safedata.ratelimit import RateLimited
+
+api = NinjaAPI(
+    title="Safe Training Data API",
+    version=__version__,
+    description="Upload documents, vote, read the community consensus and download the dataset.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg', 'invalid')}"
+        for e in exc.errors
+    )
+    return error_response(400, "invalid_request", details or "Invalid request.")
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        401, "unauthorized",
+        "Sign in, or send a personal API token as 'Authorization: Bearer <token>' "
+        "(create one on your account page).",
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = error_response(429, "rate_limited", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -1,0 +1,37 @@
+"""Consensus math: from vote counts to a label, a score and a status.
+
+Pure functions with no Django import. Methods are registered by identifier so
+that a release records which one produced its labels, and a new method (for
+example a reliability-weighted one) is one new module.
+"""
+
+from __future__ import annotations
+
+from safedata.consensus.base import (
+    LABELS,
+    Consensus,
+    ConsensusMethod,
+    ConsensusParams,
+    Counts,
+    Label,
+    Status,
+    get_method,
+    register,
+    registered_methods,
+)
+from safedata.consensus.dirichlet import DirichletConsensus, compute
+
+__all__ = [
+    "LABELS",
+    "Consensus",
+    "ConsensusMethod",
+    "ConsensusParams",
+    "Counts",
+    "DirichletConsensus",
+    "Label",
+    "Status",
+    "compute",
+    "get_method",
+    "register",
+    "registered_methods",
+]

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from safedata.datasets import views
+
+app_name = "datasets"
+urlpatterns = [
+    path("dataset/", views.dataset, name="dataset"),
+]

@@ -1,0 +1,138 @@
+"""Documents: uploaded text, its tallies and its consensus."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from safedata.consensus import Consensus, Counts
+
+
+class Visibility(models.TextChoices):
+    """Who can see a document. Moderation moves documents between these."""
+
+    VISIBLE = "visible", "Visible"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by a moderator"
+    REMOVED = "removed", "Removed (takedown)"
+
+
+class ConsensusLabel(models.TextChoices):
+    UNSAFE = "unsafe", "Unsafe"
+    NEUTRAL = "neutral", "Neutral"
+    GREAT = "great", "Great"
+
+
+class ConsensusStatus(models.TextChoices):
+    NEEDS_VOTES = "needs_votes", "Needs votes"
+    SETTLED = "settled", "Settled"
+    CONTESTED = "contested", "Contested"
+
+
+class License(models.TextChoices):
+    """SPDX identifiers an uploader may choose from."""
+
+    CC0 = "CC0-1.0", "CC0 1.0 (public domain dedication)"
+    CC_BY = "CC-BY-4.0", "CC BY 4.0"
+    CC_BY_SA = "CC-BY-SA-4.0", "CC BY-SA 4.0"
+    MIT = "MIT", "MIT"
+    APACHE = "Apache-2.0", "Apache 2.0"
+    PUBLIC_DOMAIN = "LicenseRef-Public-Domain", "Public domain"
+    UNKNOWN = "", "Unknown / not stated"
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def public(self) -> DocumentQuerySet:
+        """Documents anyone may see, list, vote on and download."""
+        return self.filter(visibility=Visibility.VISIBLE)
+
+
+class Document(models.Model):
+    """One text, identified by the SHA-256 of its normalised form."""
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents"
+    )
+    title = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+    content_sha256 = models.CharField(max_length=64, unique=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    license = models.CharField(max_length=40, choices=License.choices, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    char_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.VISIBLE, db_index=True
+    )
+
+    votes_unsafe = models.PositiveIntegerField(default=0)
+    votes_neutral = models.PositiveIntegerField(default=0)
+    votes_great = models.PositiveIntegerField(default=0)
+    votes_total = models.PositiveIntegerField(default=0, db_index=True)
+    score = models.FloatField(default=0.0)
+    label = models.CharField(
+        max_length=16, choices=ConsensusLabel.choices, default=ConsensusLabel.NEUTRAL
+    )
+    confidence = models.FloatField(default=0.0)
+    status = models.CharField(
+        max_length=16, choices=ConsensusStatus.choices, default=ConsensusStatus.NEEDS_VOTES
+    )
+
+    model_label = models.CharField(max_length=16, blank=True)
+    model_score = models.FloatField(null=True, blank=True)
+    model_confidence = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=80, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["visibility", "votes_total", "confidence"]),
+            models.Index(fields=["visibility", "label", "status"]),
+            models.Index(fields=["visibility", "score"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=-1.0) & Q(score__lte=1.0), name="document_score_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0.0) & Q(confidence__lte=1.0),
+                name="document_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(votes_total=models.F("votes_unsafe")
+                            + models.F("votes_neutral") + models.F("votes_great")),
+                name="document_votes_total_sum",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        first_line = self.text.strip().splitlines()[0] if self.text.strip() else ""
+        return first_line[:80] + ("…" if len(first_line) > 80 else "")
+
+    @property
+    def counts(self) -> Counts:
+        return Counts(self.votes_unsafe, self.votes_neutral, self.votes_great)
+
+    def apply_consensus(self, consensus: Consensus) -> list[str]:
+        """Copy ``consensus`` onto the row; returns the fields to save."""
+        counts = consensus.counts
+        self.votes_unsafe, self.votes_neutral, self.votes_great = counts.as_tuple()
+        self.votes_total = counts.total
+        self.score = consensus.score
+        self.label = consensus.label.value
+        self.confidence = consensus.confidence
+        self.status = consensus.status.value
+        return [
+            "votes_unsafe", "votes_neutral", "votes_great", "votes_total",
+            "score", "label", "confidence", "status",
+        ]

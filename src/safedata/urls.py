@@ -1,0 +1,19 @@
+"""Root URL map: one include per app, the JSON API under /api/."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from safedata.api import api
+
+urlpatterns = [
+    path("", include("safedata.pages.urls")),
+    path("", include("safedata.documents.urls")),
+    path("", include("safedata.voting.urls")),
+    path("", include("safedata.datasets.urls")),
+    path("accounts/", include("safedata.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

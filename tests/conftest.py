@@ -1,0 +1,73 @@
+"""Fixtures shared by every test: personas and documents that build on each other."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "client",
+                "admin_client", "django_user_model"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so it runs on SQLite and PostgreSQL."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.db_suite)
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def make_user(db: None, django_user_model: Any) -> Callable[..., Any]:
+    def make(username: str, **extra: Any) -> Any:
+        return django_user_model.objects.create_user(
+            username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def uploader(make_user: Callable[..., Any]) -> Any:
+    """A member who uploads documents."""
+    return make_user("uploader")
+
+
+@pytest.fixture
+def member(make_user: Callable[..., Any]) -> Any:
+    """Another member, who did not upload the documents."""
+    return make_user("member")
+
+
+@pytest.fixture
+def moderator(make_user: Callable[..., Any]) -> Any:
+    """A staff member."""
+    return make_user("moderator", is_staff=True)
+
+
+@pytest.fixture
+def make_document(uploader: Any) -> Callable[..., Any]:
+    from safedata.documents.services import NewDocument, create_document
+
+    counter = {"n": 0}
+
+    def make(text: str | None = None, owner: Any = None, **fields: Any) -> Any:
+        counter["n"] += 1
+        body = text if text is not None else f"Document number {counter['n']}: some useful text."
+        return create_document(NewDocument(text=body, **fields), owner or uploader).document
+
+    return make
+
+
+@pytest.fixture
+def document(make_document: Callable[..., Any]) -> Any:
+    return make_document("A clear explanation of how to store passwords safely with a KDF.")
