@@ -1,0 +1,26 @@
+"""Pure packages never import Django, so ML users can install them without the server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_PACKAGES = ["safedata.consensus", "safedata.records", "safedata.screening",
+                 "safedata.classify", "safedata.env"]
+
+
+@pytest.mark.parametrize("package", PURE_PACKAGES)
+def test_pure_package_does_not_import_django(package: str) -> None:
+    probe = (
+        "import importlib, pkgutil, sys\n"
+        f"pkg = importlib.import_module({package!r})\n"
+        "for mod in pkgutil.walk_packages(getattr(pkg, '__path__', []), pkg.__name__ + '.'):\n"
+        "    importlib.import_module(mod.name)\n"
+        "print('django' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=False, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False", f"{package} imports Django"
