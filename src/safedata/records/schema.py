@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from safedata.consensus import LABELS, Status
 from safedata.records.errors import RecordFormatError
@@ -217,17 +217,19 @@ def batch_to_records(batch: pa.RecordBatch) -> list[Record]:
     return [Record(*values) for values in zip(*columns, strict=True)]
 
 
-def conform_batch(batch: pa.RecordBatch, source: str, keep_extra: bool = False) -> pa.RecordBatch:
+def conform_batch(
+    batch: pa.RecordBatch, source: str, keep_extra: bool = False, first_row: int = 0
+) -> pa.RecordBatch:
     """``batch`` with the schema's columns in order and types, refusing missing fields and nulls.
 
     Columns beyond the schema are dropped, or appended after it with ``keep_extra``.
-    ``source`` names the data in error messages.
+    ``source`` names the data in error messages, which count rows from ``first_row``.
     """
     missing = [name for name in FIELD_NAMES if name not in batch.schema.names]
     if missing:
         raise RecordFormatError.at(source, None, f"missing field(s): {', '.join(missing)}")
-    arrays = [_cast_column(batch.column(f.name), f, source) for f in SCHEMA]
-    _check_values(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA), source)
+    arrays = [_cast_column(batch.column(f.name), f, source, first_row) for f in SCHEMA]
+    _check_values(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA), source, first_row)
     schema = SCHEMA
     if keep_extra:
         extra = [f for f in batch.schema if f.name not in SCHEMA.names]
@@ -236,9 +238,10 @@ def conform_batch(batch: pa.RecordBatch, source: str, keep_extra: bool = False) 
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _cast_column(column: pa.Array, field: pa.Field, source: str) -> pa.Array:
+def _cast_column(column: pa.Array, field: pa.Field, source: str, first_row: int) -> pa.Array:
     if column.null_count:
-        raise RecordFormatError.at(source, None, f"field {field.name!r} has null values")
+        row = first_row + pc.index(pc.is_null(column), True).as_py()
+        raise RecordFormatError.at(source, f"row {row}", f"field {field.name!r} is null")
     if column.type == field.type:
         return column
     try:
@@ -272,9 +275,11 @@ def _value_rules(batch: pa.RecordBatch) -> list[tuple[str, pa.Array]]:
     return rules + [(name, pc.less(batch.column(name), 0)) for name in votes]
 
 
-def _check_values(batch: pa.RecordBatch, source: str) -> None:
+def _check_values(batch: pa.RecordBatch, source: str, first_row: int) -> None:
     for name, bad in _value_rules(batch):
         if pc.any(bad).as_py():
             row = pc.index(bad, True).as_py()
             value = batch.column(name)[row].as_py()
-            raise RecordFormatError.at(source, f"row {row}", f"field {name!r}: bad value {value!r}")
+            raise RecordFormatError.at(
+                source, f"row {first_row + row}", f"field {name!r}: bad value {value!r}"
+            )
