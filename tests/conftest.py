@@ -71,3 +71,17 @@ def make_document(uploader: Any) -> Callable[..., Any]:
 @pytest.fixture
 def document(make_document: Callable[..., Any]) -> Any:
     return make_document("A clear explanation of how to store passwords safely with a KDF.")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 at production strength costs ~0.3 s a hash; tests don't need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
