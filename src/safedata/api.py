@@ -12,7 +12,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safedata import __version__
 from safedata.apierrors import ApiError, error_response
+from safedata.documents.api import router as documents_router
 from safedata.ratelimit import RateLimited
+from safedata.voting.api import router as voting_router
 
 api = NinjaAPI(
     title="Safe Training Data API",
@@ -57,3 +59,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = error_response(429, "rate_limited", str(exc))
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+api.add_router("/v1", documents_router)
+api.add_router("/v1", voting_router)

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from safedata.ratelimit import ip_hash
+
 COOKIE_NAME = "sd_voter"
 _SALT = "safedata.voter"
 
@@ -19,6 +21,9 @@ class Voter:
     user: Any = None
     is_new: bool = False
     """True when the anonymous id was minted for this request (cookie must be set)."""
+    network_key: str = ""
+    """Salted hash of the client address, for a newly minted id: dropping the cookie
+    must not escape the vote rate limit, so new ids are also limited per address."""
 
     @property
     def user_id(self) -> int | None:
@@ -33,7 +38,7 @@ def voter_for(request: HttpRequest) -> Voter:
     anon_id = request.get_signed_cookie(COOKIE_NAME, default=None, salt=_SALT)
     if anon_id:
         return Voter(key=f"a:{anon_id}")
-    return Voter(key=f"a:{uuid.uuid4().hex}", is_new=True)
+    return Voter(key=f"a:{uuid.uuid4().hex}", is_new=True, network_key=ip_hash(request))
 
 
 def remember_voter(response: HttpResponse, voter: Voter) -> HttpResponse:

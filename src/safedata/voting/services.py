@@ -50,7 +50,10 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
     """
     if rating not in Rating.values:
         raise InvalidRating(f"rating must be one of: {', '.join(Rating.values)}")
-    hit("vote", voter.key, Rate.parse(settings.SAFEDATA_VOTE_RATE_LIMIT))
+    rate = Rate.parse(settings.SAFEDATA_VOTE_RATE_LIMIT)
+    hit("vote", voter.key, rate)
+    if voter.is_new and voter.network_key:
+        hit("vote-new-voter", voter.network_key, rate)
     with transaction.atomic():
         document = Document.objects.public().select_for_update().get(pk=document_id)
         if voter.user_id is not None and voter.user_id == document.uploader_id:

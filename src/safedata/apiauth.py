@@ -1,0 +1,135 @@
+"""Who is calling the JSON API: a bearer token, a signed-in session, or an anonymous visitor.
+
+Token callers are exempt from CSRF (a token cannot be sent by a foreign page);
+callers that rely on cookies (a session, or the anonymous ``sd_voter`` cookie)
+must pass Django's CSRF check on unsafe methods. A bad token is always a 401:
+a client that sent credentials is never silently treated as anonymous.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from safedata.accounts.models import ApiToken
+from safedata.apierrors import ApiError, error_response
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+class Via(enum.StrEnum):
+    TOKEN = "token"  # noqa: S105 (a label, not a secret)
+    SESSION = "session"
+    ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The result of authentication, stored as ``request.auth``; always truthy."""
+
+    via: Via
+    user: Any = None
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
+    return raw.strip()
+
+
+def _check_csrf(request: HttpRequest) -> None:
+    # Imported late: ninja.utils imports Django's CSRF middleware at module level.
+    from ninja.utils import check_csrf
+
+    if request.method not in _SAFE_METHODS and check_csrf(request) is not None:
+        raise ApiError(
+            403,
+            "csrf_failed",
+            "CSRF check failed: send the csrftoken cookie (from GET /api/v1/csrf) "
+            "back as the X-CSRFToken header, or use a bearer token.",
+        )
+
+
+class ApiAuth:
+    """A ninja auth callable; ``anonymous=True`` lets callers without credentials through."""
+
+    def __init__(self, *, anonymous: bool) -> None:
+        self.anonymous = anonymous
+
+    def __call__(self, request: HttpRequest) -> Caller | None:
+        raw = _bearer(request)
+        if raw is not None:
+            user = ApiToken.authenticate(raw)
+            if user is None:
+                raise ApiError(401, "invalid_token", "The API token is unknown or revoked.")
+            # Shared code (``voter_for``) reads request.user; a token speaks for its owner.
+            request.user = user
+            return Caller(Via.TOKEN, user)
+        if request.user.is_authenticated:
+            _check_csrf(request)
+            return Caller(Via.SESSION, request.user)
+        if not self.anonymous:
+            return None
+        _check_csrf(request)
+        return Caller(Via.ANONYMOUS)
+
+
+public = ApiAuth(anonymous=True)
+"""Anyone; a token or session is used when present."""
+
+signed_in = ApiAuth(anonymous=False)
+"""A token or a signed-in session; anonymous callers get 401."""
+
+
+def json_body(max_bytes: Callable[[], int]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap an operation so that a body over ``max_bytes()`` is a 413, a non-JSON one a 415."""
+
+    def decorate(run: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(run)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            rejected = _body_problem(request, max_bytes())
+            return rejected if rejected is not None else run(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def _body_problem(request: HttpRequest, limit: int) -> HttpResponse | None:
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        return error_response(
+            415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
+        )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    too_big = error_response(
+        413, "payload_too_large", f"The request body is larger than {limit:,} bytes."
+    )
+    if length > limit:
+        return too_big
+    try:
+        size = len(request.body)
+    except RequestDataTooBig:
+        return too_big
+    return too_big if size > limit else None
+
+
+def max_upload_bytes() -> int:
+    return int(settings.SAFEDATA_MAX_UPLOAD_BYTES)

@@ -1,0 +1,317 @@
+"""API v1 for documents: upload, read one, list with filters and a cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db.models import Q
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.http import urlencode
+from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
+
+from safedata.apiauth import json_body, max_upload_bytes, public, signed_in
+from safedata.apierrors import ApiError
+from safedata.documents.models import Document, DocumentQuerySet, Visibility
+from safedata.documents.services import (
+    NewDocument,
+    UploadError,
+    create_document,
+    normalise_text,
+)
+from safedata.ratelimit import Rate, hit
+
+router = Router(tags=["documents"])
+
+SortOrder = Literal["recent", "score", "-score"]
+LabelName = Literal["unsafe", "neutral", "great"]
+StatusName = Literal["needs_votes", "settled", "contested"]
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class VotesOut(Schema):
+    unsafe: int
+    neutral: int
+    great: int
+
+
+class ConsensusOut(Schema):
+    label: str
+    score: float
+    confidence: float
+    status: str
+    votes: VotesOut
+
+
+class PredictionOut(Schema):
+    label: str
+    score: float | None
+    confidence: float | None
+    version: str
+
+
+class DocumentOut(Schema):
+    id: int
+    title: str
+    text: str
+    source_url: str
+    license: str
+    language: str
+    uploaded_at: datetime
+    content_sha256: str
+    consensus: ConsensusOut
+    model_prediction: PredictionOut | None = Field(
+        None, description="The classifier's prediction, kept apart from the community consensus."
+    )
+
+
+class UploadOut(DocumentOut):
+    duplicate: bool
+
+
+class DocumentPage(Schema):
+    items: list[DocumentOut]
+    next_cursor: str | None
+    next: str | None = Field(None, description="URL of the next page, or null on the last page.")
+
+
+class UploadIn(Schema):
+    text: str
+    title: str = Field("", max_length=300)
+    source_url: str = Field("", max_length=2000)
+    license: str = ""
+
+
+class CsrfOut(Schema):
+    csrftoken: str
+
+
+def consensus_of(document: Document) -> dict[str, Any]:
+    return {
+        "label": document.label,
+        "score": document.score,
+        "confidence": document.confidence,
+        "status": document.status,
+        "votes": {
+            "unsafe": document.votes_unsafe,
+            "neutral": document.votes_neutral,
+            "great": document.votes_great,
+        },
+    }
+
+
+def document_out(document: Document) -> dict[str, Any]:
+    prediction = None
+    if document.model_label:
+        prediction = {
+            "label": document.model_label,
+            "score": document.model_score,
+            "confidence": document.model_confidence,
+            "version": document.model_version,
+        }
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "text": document.text,
+        "source_url": document.source_url,
+        "license": document.license,
+        "language": document.language,
+        "uploaded_at": document.created_at,
+        "content_sha256": document.content_sha256,
+        "consensus": consensus_of(document),
+        "model_prediction": prediction,
+    }
+
+
+@router.get("/csrf", response=CsrfOut, auth=None, summary="Get a CSRF token for cookie callers")
+def csrf(request: HttpRequest) -> dict[str, str]:
+    """Sets the ``csrftoken`` cookie; send its value back as ``X-CSRFToken`` on POST."""
+    return {"csrftoken": get_token(request)}
+
+
+@router.get("/ping", auth=None, include_in_schema=False)
+def ping(request: HttpRequest) -> dict[str, bool]:
+    # The benchmark's baseline: the full middleware stack and ninja, no database.
+    return {"ok": True}
+
+
+def _check_upload(payload: UploadIn) -> None:
+    limit = settings.SAFEDATA_MAX_DOCUMENT_CHARS
+    length = len(normalise_text(payload.text))
+    if length > limit:
+        raise ApiError(
+            413, "payload_too_large", f"The text has {length:,} characters; the limit is {limit:,}."
+        )
+    if payload.source_url:
+        try:
+            URLValidator(schemes=["http", "https"])(payload.source_url)
+        except DjangoValidationError as exc:
+            raise ApiError(400, "invalid", "source_url must be an http(s) URL.") from exc
+
+
+@router.post(
+    "/documents",
+    auth=signed_in,
+    response={
+        200: UploadOut,
+        201: UploadOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        429: ErrorOut,
+    },
+    summary="Upload a document",
+)
+@decorate_view(json_body(max_upload_bytes))
+def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
+    """201 with the new document; 200 with ``duplicate: true`` when the same text exists."""
+    user = request.auth.user  # type: ignore[attr-defined]
+    hit("upload", f"u:{user.pk}", Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
+    _check_upload(payload)
+    new = NewDocument(
+        text=payload.text,
+        title=payload.title,
+        source_url=payload.source_url,
+        license=payload.license,
+    )
+    try:
+        result = create_document(new, user)
+    except UploadError as exc:
+        raise ApiError(400, exc.code, str(exc)) from exc
+    if result.document.visibility != Visibility.VISIBLE:
+        raise ApiError(
+            409,
+            "duplicate_unavailable",
+            "This text was uploaded before and has been withdrawn from the dataset.",
+        )
+    body = {**document_out(result.document), "duplicate": not result.created}
+    return Status(201 if result.created else 200, body)
+
+
+@router.get(
+    "/documents/{document_id}",
+    auth=public,
+    response={200: DocumentOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Read one document and its consensus",
+)
+def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
+    document = Document.objects.public().filter(pk=document_id).first()
+    if document is None:
+        raise ApiError(404, "not_found", f"No visible document with id {document_id}.")
+    return document_out(document)
+
+
+class ListFilters(Schema):
+    label: LabelName | None = None
+    status: StatusName | None = None
+    min_votes: int = Field(0, ge=0, le=1_000_000_000)
+    language: str = Field("", max_length=16)
+    sort: SortOrder = "recent"
+    cursor: str = Field("", max_length=200)
+    limit: int = Field(20, ge=1, le=100)
+
+
+@dataclass(frozen=True)
+class _Order:
+    field: str
+    descending: bool
+
+    def ordering(self) -> list[str]:
+        sign = "-" if self.descending else ""
+        return [f"{sign}{self.field}", f"{sign}id"]
+
+    def after(self, key: Any, last_id: int) -> Q:
+        """Rows strictly after (key, id) in this order."""
+        op = "lt" if self.descending else "gt"
+        return Q(**{f"{self.field}__{op}": key}) | Q(**{self.field: key, f"id__{op}": last_id})
+
+
+_ORDERS: dict[str, _Order] = {
+    "recent": _Order("created_at", descending=True),
+    "score": _Order("score", descending=False),
+    "-score": _Order("score", descending=True),
+}
+
+
+def encode_cursor(sort: str, document: Document) -> str:
+    key: Any = document.created_at.isoformat() if sort == "recent" else document.score
+    raw = json.dumps([sort, key, document.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The (sort key, id) a cursor points after; 400 when it is not one of ours."""
+    invalid = ApiError(400, "invalid_cursor", "The cursor is invalid or belongs to another sort.")
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        cursor_sort, key, last_id = decoded
+        if cursor_sort != sort or not isinstance(last_id, int):
+            raise invalid
+        if sort == "recent":
+            return datetime.fromisoformat(key), last_id
+        return float(key), last_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid from exc
+
+
+def filtered(filters: ListFilters) -> DocumentQuerySet:
+    documents = Document.objects.public()
+    if filters.label:
+        documents = documents.filter(label=filters.label)
+    if filters.status:
+        documents = documents.filter(status=filters.status)
+    if filters.min_votes:
+        documents = documents.filter(votes_total__gte=filters.min_votes)
+    if filters.language:
+        documents = documents.filter(language=filters.language)
+    return documents
+
+
+def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
+    params = filters.dict(exclude_defaults=True) | {"cursor": cursor}
+    return request.build_absolute_uri(reverse("api:list_documents") + "?" + urlencode(params))
+
+
+@router.get(
+    "/documents",
+    auth=public,
+    response={200: DocumentPage, 400: ErrorOut, 401: ErrorOut},
+    url_name="list_documents",
+    summary="List documents with filters and cursor pagination",
+)
+def list_documents(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    """Newest first by default; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    order = _ORDERS[filters.sort]
+    documents = filtered(filters).order_by(*order.ordering())
+    if filters.cursor:
+        documents = documents.filter(order.after(*decode_cursor(filters.cursor, filters.sort)))
+    page = list(documents[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    cursor = encode_cursor(filters.sort, page[-1]) if more else None
+    return {
+        "items": [document_out(d) for d in page],
+        "next_cursor": cursor,
+        "next": _next_url(request, filters, cursor) if cursor else None,
+    }

@@ -1,0 +1,76 @@
+"""Fixtures for the JSON API: tokens for each persona and a CSRF-enforcing client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from safedata.accounts.models import ApiToken
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def client() -> Client:
+    """A browser-like client: Django checks CSRF exactly as in production."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def issue_token() -> Callable[[Any], str]:
+    def issue(user: Any) -> str:
+        return ApiToken.issue(user, "tests")[1]
+
+    return issue
+
+
+@pytest.fixture
+def member_token(member: Any, issue_token: Callable[[Any], str]) -> str:
+    return issue_token(member)
+
+
+@pytest.fixture
+def uploader_token(uploader: Any, issue_token: Callable[[Any], str]) -> str:
+    return issue_token(uploader)
+
+
+@pytest.fixture
+def revoked_token(member: Any) -> str:
+    from django.utils import timezone
+
+    token, raw = ApiToken.issue(member, "old")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return raw
+
+
+@pytest.fixture
+def post_json(client: Client) -> Callable[..., Any]:
+    """POST a JSON body; ``token`` adds the bearer header, ``csrf`` the X-CSRFToken header."""
+
+    def post(
+        url: str,
+        body: Any,
+        *,
+        token: str | None = None,
+        csrf: bool = False,
+        using: Client | None = None,
+    ) -> Any:
+        caller = using or client
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if csrf:
+            caller.get("/api/v1/csrf")
+            headers["X-CSRFToken"] = caller.cookies["csrftoken"].value
+        return caller.post(url, json.dumps(body), content_type="application/json", headers=headers)
+
+    return post
