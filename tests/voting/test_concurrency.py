@@ -1,0 +1,77 @@
+"""Concurrent votes: the database, not luck, keeps one vote per voter and exact tallies."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from safedata.documents.models import Document
+from safedata.voting.identity import Voter
+from safedata.voting.models import Vote
+from safedata.voting.services import cast_vote
+
+THREADS = 50
+REPEATS = 20
+
+
+def _hammer(work: Callable[[int], None], threads: int) -> list[BaseException]:
+    """Run ``work(i)`` in ``threads`` threads released together; returns their errors."""
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            work(i)
+        except BaseException as exc:  # the test reports every failure
+            errors.append(exc)
+        finally:
+            connection.close()  # each thread has its own connection; leave none open
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
+@pytest.fixture
+def unlimited(settings: Any) -> None:
+    settings.SAFEDATA_VOTE_RATE_LIMIT = "1000000/m"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("unlimited")
+def test_same_vote_from_fifty_threads_is_one_row(member: Any, document: Document) -> None:
+    voter = Voter(key=member.voter_key, user=member)
+
+    def vote(_: int) -> None:
+        for _ in range(REPEATS):
+            cast_vote(document.pk, voter, "great")
+
+    assert _hammer(vote, THREADS) == []
+    assert Vote.objects.filter(document=document).count() == 1
+    document.refresh_from_db()
+    assert (document.votes_great, document.votes_total) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("unlimited")
+def test_changing_votes_from_many_voters_keep_exact_tallies(document: Document) -> None:
+    ratings = ("unsafe", "neutral", "great")
+
+    def vote(i: int) -> None:
+        voter = Voter(key=f"a:thread{i}")
+        for n in range(5):
+            cast_vote(document.pk, voter, ratings[(i + n) % 3])
+
+    assert _hammer(vote, 20) == []
+    stored = [Vote.objects.filter(document=document, rating=r).count() for r in ratings]
+    document.refresh_from_db()
+    assert [document.votes_unsafe, document.votes_neutral, document.votes_great] == stored
+    assert document.votes_total == sum(stored) == 20
