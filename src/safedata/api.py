@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safedata import __version__
 from safedata.apierrors import ApiError, error_response
+from safedata.datasets.api import router as datasets_router
 from safedata.documents.api import router as documents_router
 from safedata.ratelimit import RateLimited
 from safedata.voting.api import router as voting_router
@@ -63,3 +64,4 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 api.add_router("/v1", documents_router)
 api.add_router("/v1", voting_router)
+api.add_router("/v1", datasets_router)

@@ -7,4 +7,5 @@ from safedata.datasets import views
 app_name = "datasets"
 urlpatterns = [
     path("dataset/", views.dataset, name="dataset"),
+    path("dataset/snapshots/", views.snapshots, name="snapshots"),
 ]

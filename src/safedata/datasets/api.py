@@ -1,0 +1,229 @@
+"""API v1 for the dataset: preview, live download, snapshots and their files, exports."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import Router, Schema, Status
+
+from safedata.apiauth import Caller, public, signed_in
+from safedata.apierrors import ApiError
+from safedata.datasets import services
+from safedata.datasets.models import Snapshot
+from safedata.datasets.ranges import file_response
+
+router = Router(tags=["dataset"])
+
+_TOKEN_PARAMS = ("token", "access_token", "api_key", "key")
+_PUBLIC_FILES = ("README.md", "manifest.json")
+_CONTENT_TYPES = {
+    **services.MEDIA_TYPES,
+    "markdown": "text/markdown; charset=utf-8",
+    "json": "application/json",
+}
+
+
+class SnapshotOut(Schema):
+    version: str
+    released_at: datetime
+    row_count: int
+    total_bytes: int
+    formats: list[str]
+    consensus_method: str
+    consensus_params: dict[str, Any]
+    code_version: str
+    files: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_released_at(obj: Snapshot) -> datetime:
+        return obj.created_at
+
+    @staticmethod
+    def resolve_files(obj: Snapshot) -> list[dict[str, Any]]:
+        return list(obj.manifest.get("files", []))
+
+
+class SnapshotIn(Schema):
+    version: str | None = None
+
+
+class PreviewOut(Schema):
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def refuse_token_in_url(request: HttpRequest) -> None:
+    """Tokens end up in logs and browser history when sent in a URL: refuse them outright."""
+    if any(name in request.GET for name in _TOKEN_PARAMS):
+        raise ApiError(
+            400,
+            "token_in_url",
+            "Never put a token in a URL; send it as the 'Authorization: Bearer <token>' header.",
+        )
+
+
+def _view(request: HttpRequest) -> services.DatasetFilter:
+    refuse_token_in_url(request)
+    try:
+        return services.parse_filter(request.GET)
+    except services.DatasetError as error:
+        raise ApiError(400, "invalid_filter", str(error)) from None
+
+
+def _format(request: HttpRequest, default: str = "jsonl") -> str:
+    try:
+        return services.parse_format(request.GET.get("format"), default)
+    except services.DatasetError as error:
+        raise ApiError(400, "invalid_format", str(error)) from None
+
+
+def live_download_response(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered view, streamed in ``format``; the size is unknown, so no Content-Length."""
+    view, fmt = _view(request), _format(request)
+    response = StreamingHttpResponse(
+        services.encode_stream(services.live_batches(view), fmt),
+        content_type=services.MEDIA_TYPES[fmt],
+    )
+    response["Content-Disposition"] = f'attachment; filename="safedata-live.{fmt}"'
+    return response
+
+
+@router.get("/dataset", auth=signed_in, summary="Download the dataset (live, streamed)")
+def download(
+    request: HttpRequest,
+    format: str = "jsonl",
+    label: str = "",
+    status: str = "",
+    min_votes: str = "",
+    min_confidence: str = "",
+) -> StreamingHttpResponse:
+    """Every visible document matching the filters, as JSONL, Parquet or CSV.
+
+    Needs a signed-in session or ``Authorization: Bearer <token>``.
+    """
+    return live_download_response(request)
+
+
+@router.get("/dataset/preview", response=PreviewOut, summary="Preview a filtered view")
+def preview(
+    request: HttpRequest,
+    label: str = "",
+    status: str = "",
+    min_votes: str = "",
+    min_confidence: str = "",
+) -> dict[str, Any]:
+    """The first 100 rows of a filtered view and its row count; open to everyone."""
+    total, rows = services.preview(_view(request))
+    return {"total": total, "rows": rows}
+
+
+@router.get("/snapshots", response=list[SnapshotOut], summary="List published snapshots")
+def list_snapshots(request: HttpRequest) -> Any:
+    return Snapshot.objects.published()
+
+
+def _published(version: str) -> Snapshot:
+    try:
+        return services.published(version)
+    except services.SnapshotNotFoundError as error:
+        raise ApiError(404, "not_found", str(error)) from None
+
+
+@router.get("/snapshots/{version}", response=SnapshotOut, summary="One published snapshot")
+def get_snapshot(request: HttpRequest, version: str) -> Snapshot:
+    return _published(version)
+
+
+@router.post(
+    "/snapshots", auth=signed_in, response={201: SnapshotOut}, summary="Publish a snapshot (staff)"
+)
+def create_snapshot(request: HttpRequest, payload: SnapshotIn) -> Status[Snapshot]:
+    """Build and publish a snapshot now; 409 if the version exists (releases are immutable)."""
+    caller: Caller = request.auth  # type: ignore[attr-defined]
+    if not caller.user.is_staff:
+        raise ApiError(403, "forbidden", "Only staff can publish snapshots.")
+    try:
+        return Status(201, services.build_snapshot(payload.version, actor=caller.user))
+    except services.SnapshotExistsError as error:
+        raise ApiError(409, "conflict", str(error)) from None
+    except services.DatasetError as error:
+        raise ApiError(400, "invalid_version", str(error)) from None
+
+
+@router.get(
+    "/snapshots/{version}/files/{path:name}",
+    auth=public,
+    summary="Download a snapshot file (HTTP Range supported)",
+)
+def snapshot_file(
+    request: HttpRequest, version: str, name: str
+) -> HttpResponse | StreamingHttpResponse:
+    """The card and manifest are open to all; data files need an account."""
+    refuse_token_in_url(request)
+    snapshot = _published(version)
+    caller: Caller = request.auth  # type: ignore[attr-defined]
+    if name not in _PUBLIC_FILES and caller.user is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Downloading data files needs an account: sign in, "
+            "or send 'Authorization: Bearer <token>' (create a token on your "
+            "account page).",
+        )
+    try:
+        path, entry = services.snapshot_file(snapshot, name)
+    except services.SnapshotNotFoundError as error:
+        raise ApiError(404, "not_found", str(error)) from None
+    etag = f'"{entry["sha256"]}"' if entry.get("sha256") else None
+    content_type = _CONTENT_TYPES.get(entry["format"], "application/octet-stream")
+    return file_response(request, path, f"{version}-{Path(name).name}", content_type, etag)
+
+
+def _stream_then_delete(path: Path, folder: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get("/exports/sft", auth=signed_in, summary="Fine-tuning preset (great documents)")
+def export_sft(
+    request: HttpRequest,
+    split: str = "train",
+    format: str = "jsonl",
+    min_votes: int = 3,
+    min_confidence: float = 0.75,
+) -> StreamingHttpResponse:
+    """One split of the fine-tuning export, built now: ``{"text": ...}`` rows."""
+    from safedata.datasets.exporters.sft import SPLITS, SftOptions
+    from safedata.datasets.exporters.sft import export_sft as build
+    from safedata.datasets.exporters.tables import TABLE_FORMATS
+
+    refuse_token_in_url(request)
+    if split not in SPLITS or format not in TABLE_FORMATS:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"split must be one of {', '.join(SPLITS)}; format one of {', '.join(TABLE_FORMATS)}.",
+        )
+    try:
+        options = SftOptions(min_votes=min_votes, min_confidence=min_confidence)
+    except ValueError as error:
+        raise ApiError(400, "invalid_request", str(error)) from None
+    folder = Path(tempfile.mkdtemp(prefix="safedata-sft-"))
+    build(folder, options, formats=(format,))
+    path = folder / f"{split}.{format}"
+    response = StreamingHttpResponse(
+        _stream_then_delete(path, folder), content_type=services.MEDIA_TYPES[format]
+    )
+    response["Content-Length"] = str(path.stat().st_size)
+    response["Content-Disposition"] = f'attachment; filename="safedata-sft-{split}.{format}"'
+    return response

@@ -1,0 +1,1 @@
+"""Exports for training: ``sft`` (fine-tuning texts) and ``classify`` (labels, soft labels)."""

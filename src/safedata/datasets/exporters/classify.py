@@ -1,0 +1,63 @@
+"""The classifier export: every settled document with its label and soft labels.
+
+Files hold the record schema's columns followed by ``soft_unsafe``,
+``soft_neutral`` and ``soft_great`` (vote fractions), so the record readers
+load them with ``keep_extra=True``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+from django.db.models import QuerySet
+
+from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
+from safedata.datasets.services import LIVE_COLUMNS, keyset_batches, publishable_documents
+from safedata.documents.models import ConsensusStatus, Document
+from safedata.records import SCHEMA
+from safedata.records.schema import rows_to_batch
+
+SOFT_LABELS = ("soft_unsafe", "soft_neutral", "soft_great")
+CLASSIFY_SCHEMA = pa.schema(
+    [*SCHEMA, *(pa.field(name, pa.float64(), nullable=False) for name in SOFT_LABELS)],
+    metadata=SCHEMA.metadata,
+)
+
+
+def settled_documents() -> QuerySet[Document]:
+    return publishable_documents().filter(status=ConsensusStatus.SETTLED)
+
+
+def with_soft_labels(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` (record schema) with the share of each rating appended."""
+    votes = [pc.cast(batch.column(f"votes_{name[5:]}"), pa.float64()) for name in SOFT_LABELS]
+    total = pc.max_element_wise(pc.add(pc.add(votes[0], votes[1]), votes[2]), 1.0)
+    shares = [pc.divide(count, total) for count in votes]
+    return pa.RecordBatch.from_arrays([*batch.columns, *shares], schema=CLASSIFY_SCHEMA)
+
+
+def export_classify(out: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> dict[str, Any]:
+    """Write ``classify.<format>`` files and ``stats.json`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    writers = [TableWriter(out / f"classify.{fmt}", fmt, CLASSIFY_SCHEMA) for fmt in formats]
+    labels: Counter[str] = Counter()
+    try:
+        for rows in keyset_batches(settled_documents(), "id", LIVE_COLUMNS):
+            batch = with_soft_labels(rows_to_batch(rows))
+            labels.update(batch.column("label").to_pylist())
+            for writer in writers:
+                writer.write(batch)
+        for writer in writers:
+            writer.close()
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    stats = {"documents": sum(labels.values()), "labels": dict(sorted(labels.items()))}
+    (out / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    return stats

@@ -1,0 +1,118 @@
+"""The fine-tuning export: highly rated documents, near-duplicates removed, split by hash."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+from django.db.models import QuerySet
+
+from safedata.datasets.exporters.dedup import NearDuplicates, split_for
+from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
+from safedata.datasets.services import keyset_batches, publishable_documents
+from safedata.documents.models import ConsensusLabel, Document
+
+SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
+SPLITS = ("train", "validation")
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class SftOptions:
+    min_votes: int = 3
+    """Votes a document needs."""
+    min_confidence: float = 0.75
+    """Consensus confidence a document needs."""
+    val_percent: float = 5.0
+    """Share of near-duplicate clusters, by content hash, put in the validation split."""
+    dedup_threshold: float = 0.8
+    """Estimated Jaccard similarity (5-word shingles) from which texts are near-duplicates."""
+
+    def __post_init__(self) -> None:
+        if self.min_votes < 0 or not 0 <= self.min_confidence <= 1:
+            raise ValueError("min_votes must be ≥ 0 and min_confidence in [0, 1]")
+        if not 0 <= self.val_percent <= 100:
+            raise ValueError("val_percent must lie in [0, 100]")
+
+
+def candidates(options: SftOptions) -> QuerySet[Document]:
+    return publishable_documents().filter(
+        label=ConsensusLabel.GREAT,
+        votes_total__gte=options.min_votes,
+        confidence__gte=options.min_confidence,
+    )
+
+
+def assign_splits(options: SftOptions) -> tuple[dict[int, str], int]:
+    """({kept document id: split}, near-duplicates removed), in one pass over the candidates."""
+    index = NearDuplicates(options.dedup_threshold)
+    kept: dict[int, str] = {}
+    removed = 0
+    for rows in keyset_batches(candidates(options), "id", ("id", "content_sha256", "text")):
+        for document_id, sha, text in rows:
+            if index.add(f"{document_id:020d}", text) is None:
+                kept[document_id] = split_for(sha, options.val_percent)
+            else:
+                removed += 1
+    return kept, removed
+
+
+def export_sft(
+    out: Path, options: SftOptions, formats: tuple[str, ...] = TABLE_FORMATS
+) -> dict[str, Any]:
+    """Write ``train``/``validation`` files of ``{"text": ...}`` and ``stats.json`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    kept, removed = assign_splits(options)
+    writers = {
+        (split, fmt): TableWriter(out / f"{split}.{fmt}", fmt, SFT_SCHEMA)
+        for split in SPLITS
+        for fmt in formats
+    }
+    characters: Counter[str] = Counter()
+    try:
+        for rows in keyset_batches(candidates(options), "id", ("id", "text")):
+            texts: dict[str, list[str]] = {split: [] for split in SPLITS}
+            for document_id, text in rows:
+                if document_id in kept:
+                    texts[kept[document_id]].append(text)
+                    characters[kept[document_id]] += len(text)
+            for (split, _), writer in writers.items():
+                if texts[split]:
+                    writer.write(
+                        pa.RecordBatch.from_arrays([pa.array(texts[split])], schema=SFT_SCHEMA)
+                    )
+        for writer in writers.values():
+            writer.close()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    stats = sft_stats(options, kept, removed, characters)
+    (out / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    return stats
+
+
+def sft_stats(
+    options: SftOptions, kept: dict[int, str], removed: int, characters: Counter[str]
+) -> dict[str, Any]:
+    documents = Counter(kept.values())
+    return {
+        "options": asdict(options),
+        "near_duplicates_removed": removed,
+        "splits": {
+            split: {
+                "documents": documents[split],
+                "characters": characters[split],
+                "approx_tokens": characters[split] // CHARS_PER_TOKEN,
+            }
+            for split in SPLITS
+        },
+        "documents": len(kept),
+        "characters": sum(characters.values()),
+        "approx_tokens": sum(characters.values()) // CHARS_PER_TOKEN,
+        "approx_tokens_method": f"characters / {CHARS_PER_TOKEN}",
+    }

@@ -1,0 +1,91 @@
+"""Fixtures for the dataset: rated documents, a snapshot folder, tokens, a CSRF-checking client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils import timezone
+
+from safedata.accounts.models import ApiToken
+from safedata.consensus import Counts, compute
+from safedata.documents.models import Document, Visibility
+
+Rate = Callable[..., Document]
+
+
+@pytest.fixture(autouse=True)
+def snapshot_dir(settings: Any, tmp_path: Path) -> Path:
+    """Every test publishes into its own folder."""
+    settings.SAFEDATA_SNAPSHOT_DIR = tmp_path / "snapshots"
+    return Path(settings.SAFEDATA_SNAPSHOT_DIR)
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def rate() -> Rate:
+    """Give a document these vote counts and their consensus, as voting would."""
+
+    def apply(document: Document, unsafe: int = 0, neutral: int = 0, great: int = 0) -> Document:
+        consensus = compute(Counts(unsafe, neutral, great), django_settings.SAFEDATA_CONSENSUS)
+        document.save(update_fields=document.apply_consensus(consensus))
+        return document
+
+    return apply
+
+
+@pytest.fixture
+def corpus(make_document: Callable[..., Document], rate: Rate) -> dict[str, Document]:
+    """Documents of every kind: great, unsafe, neutral, unrated, and one hidden, one removed."""
+    docs = {
+        "great": rate(
+            make_document(
+                "How to store passwords: use a slow KDF such as argon2id.",
+                language="en",
+                license="CC-BY-4.0",
+            ),
+            great=6,
+        ),
+        "unsafe": rate(
+            make_document("Step-by-step instructions that must not be trained on."),
+            unsafe=5,
+            neutral=1,
+        ),
+        "neutral": rate(
+            make_document("A shopping list: eggs, milk, flour and some butter."), neutral=4
+        ),
+        "unrated": make_document("A document nobody has voted on yet, with some words."),
+        "hidden": rate(make_document("Hidden by a moderator: must never be downloaded."), great=6),
+        "removed": rate(
+            make_document("Removed after a takedown: must never be downloaded."), great=6
+        ),
+    }
+    Document.objects.filter(pk=docs["hidden"].pk).update(visibility=Visibility.HIDDEN)
+    Document.objects.filter(pk=docs["removed"].pk).update(visibility=Visibility.REMOVED)
+    return docs
+
+
+@pytest.fixture
+def member_token(member: Any) -> str:
+    return ApiToken.issue(member, "tests")[1]
+
+
+@pytest.fixture
+def moderator_token(moderator: Any) -> str:
+    return ApiToken.issue(moderator, "tests")[1]
+
+
+@pytest.fixture
+def revoked_token(member: Any) -> str:
+    token, raw = ApiToken.issue(member, "revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return raw
