@@ -1,33 +1,56 @@
-"""Creating documents: normalise, validate, deduplicate by content hash, store."""
+"""Creating documents: screen, normalise, deduplicate by content hash, store."""
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from safedata.audit.models import log_action
-from safedata.documents.models import Document, License
+from safedata.documents import language
+from safedata.documents.models import Document, License, Visibility
+from safedata.ratelimit import Rate, hit
+from safedata.screening import Limits, ScreeningError, content_sha256, normalise_text, screen_bytes
+from safedata.screening import screen_text as _screen_text
+from safedata.screening.bulk import LineResult, LineStatus, parse_jsonl
+
+__all__ = [
+    "BulkReport",
+    "BulkRow",
+    "NewDocument",
+    "UploadError",
+    "UploadResult",
+    "bulk_upload",
+    "content_sha256",
+    "create_document",
+    "normalise_text",
+    "text_from_file",
+    "upload_document",
+    "upload_limits",
+    "validate_license",
+    "validate_text",
+]
 
 
 class UploadError(ValueError):
-    """Input that cannot become a document; the message is shown to the uploader."""
+    """Input that cannot become a document; the message is shown to the uploader.
+
+    ``code`` names the failed rule (a screening check identifier, ``aup_required``...).
+    """
 
     code = "invalid"
 
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
 
-def normalise_text(text: str) -> str:
-    """Unicode NFC, ``\\n`` line endings, no trailing whitespace at the ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text).strip()
-
-
-def content_sha256(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    @property
+    def too_large(self) -> bool:
+        return self.code in ("oversized", "too-many-lines")
 
 
 @dataclass(frozen=True)
@@ -48,17 +71,29 @@ class UploadResult:
     """False when an identical text already existed (``document`` is that one)."""
 
 
+def upload_limits() -> Limits:
+    """The screening limits configured in settings."""
+    return Limits(
+        max_bytes=settings.SAFEDATA_MAX_UPLOAD_BYTES,
+        max_chars=settings.SAFEDATA_MAX_DOCUMENT_CHARS,
+        max_lines=settings.SAFEDATA_MAX_BULK_LINES,
+    )
+
+
 def validate_text(raw: str) -> str:
     """The normalised text, or ``UploadError`` explaining what is wrong."""
-    if "\x00" in raw:
-        raise UploadError("The text contains NUL bytes; upload plain text only.")
-    text = normalise_text(raw)
-    if not text:
-        raise UploadError("The text is empty.")
-    limit = settings.SAFEDATA_MAX_DOCUMENT_CHARS
-    if len(text) > limit:
-        raise UploadError(f"The text has {len(text):,} characters; the limit is {limit:,}.")
-    return text
+    try:
+        return _screen_text(raw, upload_limits())
+    except ScreeningError as exc:
+        raise UploadError(exc.message, code=exc.identifier) from exc
+
+
+def text_from_file(data: bytes) -> str:
+    """The normalised text of an uploaded ``.txt``/``.md`` file, or ``UploadError``."""
+    try:
+        return screen_bytes(data, upload_limits())
+    except ScreeningError as exc:
+        raise UploadError(exc.message, code=exc.identifier) from exc
 
 
 def validate_license(value: str) -> str:
@@ -68,7 +103,9 @@ def validate_license(value: str) -> str:
     return value
 
 
-def create_document(new: NewDocument, uploader: Any) -> UploadResult:
+def create_document(
+    new: NewDocument, uploader: Any, *, audit_data: dict[str, Any] | None = None
+) -> UploadResult:
     """Store ``new`` for ``uploader`` unless the same normalised text exists already."""
     text = validate_text(new.text)
     digest = content_sha256(text)
@@ -87,8 +124,126 @@ def create_document(new: NewDocument, uploader: Any) -> UploadResult:
                 language=new.language,
                 char_count=len(text),
             )
-            log_action("document.uploaded", document, actor=uploader)
+            log_action("document.uploaded", document, actor=uploader, data=audit_data)
     except IntegrityError:
         # A concurrent upload of the same text won the race.
         return UploadResult(Document.objects.get(content_sha256=digest), created=False)
     return UploadResult(document, created=True)
+
+
+def _require_aup(aup_accepted: bool) -> None:
+    if not aup_accepted:
+        raise UploadError(
+            "You must accept the Acceptable Use Policy to upload.", code="aup_required"
+        )
+
+
+def _count_upload(uploader: Any) -> None:
+    hit("upload", f"u:{uploader.pk}", Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
+
+
+def upload_document(
+    new: NewDocument, uploader: Any, *, aup_accepted: bool, detect_language: bool
+) -> UploadResult:
+    """A member's upload from the form or the API.
+
+    Requires the Acceptable Use Policy to be accepted, counts against the
+    upload rate limit (``RateLimited``), detects the language when asked, and
+    returns the existing document for a duplicate text.
+    """
+    _require_aup(aup_accepted)
+    text = validate_text(new.text)
+    _count_upload(uploader)
+    if detect_language:
+        new = replace(new, language=language.detect(text))
+    return create_document(new, uploader, audit_data={"aup_accepted": True, "via": "form"})
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    """One line of a bulk upload report."""
+
+    line: int
+    status: LineStatus
+    reason: str = ""
+    document: Document | None = None
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    rows: list[BulkRow]
+
+    def count(self, status: LineStatus) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def accepted(self) -> int:
+        return self.count(LineStatus.ACCEPTED)
+
+    @property
+    def duplicates(self) -> int:
+        return self.count(LineStatus.DUPLICATE)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(LineStatus.REJECTED)
+
+
+def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport:
+    """Store every valid line of a JSONL file; report on each line.
+
+    Each accepted line is stored in its own transaction; a rejected line stores
+    nothing; a text already stored (or earlier in the file) is reported as a
+    duplicate, so uploading the same file twice creates nothing new. Raises
+    ``UploadError`` when the file as a whole is refused.
+    """
+    _require_aup(aup_accepted)
+    try:
+        results = parse_jsonl(data, upload_limits(), licenses=License.values)
+    except ScreeningError as exc:
+        raise UploadError(exc.message, code=exc.identifier) from exc
+    _count_upload(uploader)
+    stored = Document.objects.in_bulk(
+        [r.record.sha256 for r in results if r.record is not None], field_name="content_sha256"
+    )
+    by_line: dict[int, Document] = {}
+    rows = [_store_line(result, uploader, stored, by_line) for result in results]
+    return BulkReport(rows)
+
+
+def _store_line(
+    result: LineResult, uploader: Any, stored: dict[str, Document], by_line: dict[int, Document]
+) -> BulkRow:
+    record = result.record
+    if record is None:
+        return BulkRow(result.line, result.status, result.reason)
+    if result.duplicate_of_line is not None:
+        earlier = by_line.get(result.duplicate_of_line)
+        visible = earlier is not None and earlier.visibility == Visibility.VISIBLE
+        return BulkRow(result.line, result.status, result.reason, earlier if visible else None)
+    if record.sha256 in stored:
+        by_line[result.line] = stored[record.sha256]
+        return _duplicate_row(result.line, stored[record.sha256])
+    new = NewDocument(
+        text=record.text,
+        title=record.title,
+        source_url=record.source_url,
+        license=record.license,
+        language=record.language or language.detect(record.text),
+    )
+    upload = create_document(
+        new, uploader, audit_data={"aup_accepted": True, "via": "bulk", "line": result.line}
+    )
+    by_line[result.line] = upload.document
+    if not upload.created:
+        return _duplicate_row(result.line, upload.document)
+    return BulkRow(result.line, LineStatus.ACCEPTED, document=upload.document)
+
+
+def _duplicate_row(line: int, existing: Document) -> BulkRow:
+    if existing.visibility != Visibility.VISIBLE:
+        # Never link to, or reveal the title of, a withdrawn document.
+        return BulkRow(
+            line, LineStatus.DUPLICATE, "Uploaded before and withdrawn from the dataset."
+        )
+    return BulkRow(line, LineStatus.DUPLICATE, "Already in the dataset.", existing)

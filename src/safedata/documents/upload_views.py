@@ -1,0 +1,150 @@
+"""Upload pages: one document from a form, many from a JSONL file, language prefill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from safedata.documents import language
+from safedata.documents.forms import BulkUploadForm, UploadForm, prefill_language
+from safedata.documents.services import UploadError, bulk_upload, upload_document
+from safedata.ratelimit import RateLimited
+
+View = Callable[..., HttpResponse]
+FORM_OVERHEAD_BYTES = 64 * 1024
+"""Room for the other form fields and multipart boundaries around the file itself."""
+SAMPLE_BYTES = 16 * 1024
+"""How much of a chosen file the language prefill reads."""
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large_message() -> str:
+    limit = settings.SAFEDATA_MAX_UPLOAD_BYTES
+    return f"The upload is too large: a file or text may be at most {limit:,} bytes."
+
+
+def body_limited(template: str, form_class: type[Form]) -> Callable[[View], View]:
+    """Refuse an oversized request with a 413 page before anything reads its body.
+
+    Django's CSRF middleware reads the body of every POST; an oversized one
+    would fail there with a bare 400. The CSRF check therefore runs here,
+    after the size check, through ``csrf_protect``.
+    """
+
+    def decorate(view: View) -> View:
+        protected = csrf_protect(view)
+
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            limit = settings.SAFEDATA_MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
+            if _declared_length(request) <= limit:
+                try:
+                    return protected(request, *args, **kwargs)
+                except RequestDataTooBig:
+                    pass
+            context = {"form": form_class(), "refusal": _too_large_message()}
+            return render(request, template, context, status=413)
+
+        return wrapper
+
+    return decorate
+
+
+def _rate_limited(
+    request: HttpRequest, template: str, form: Form, exc: RateLimited
+) -> HttpResponse:
+    form.add_error(None, f"You are uploading too fast; try again in {exc.retry_after} s.")
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@body_limited("documents/upload.html", UploadForm)
+def upload(request: HttpRequest) -> HttpResponse:
+    template = "documents/upload.html"
+    if request.method != "POST":
+        return render(request, template, {"form": UploadForm()})
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=413 if form.too_large else 400)
+    try:
+        result = upload_document(
+            form.new_document(),
+            request.user,
+            aup_accepted=form.cleaned_data["aup"],
+            detect_language=form.detect_language,
+        )
+    except RateLimited as exc:
+        return _rate_limited(request, template, form, exc)
+    except UploadError as exc:
+        form.add_error(None, exc.message)
+        return render(request, template, {"form": form}, status=400)
+    if not result.created:
+        return render(request, template, {"form": form, "duplicate": result.document}, status=409)
+    messages.success(request, "Thank you: your document is uploaded.")
+    return redirect("documents:detail", pk=result.document.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@body_limited("documents/bulk_upload.html", BulkUploadForm)
+def bulk(request: HttpRequest) -> HttpResponse:
+    template = "documents/bulk_upload.html"
+    if request.method != "POST":
+        return render(request, template, {"form": BulkUploadForm()})
+    form = BulkUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    try:
+        report = bulk_upload(
+            form.cleaned_data["file"], request.user, aup_accepted=form.cleaned_data["aup"]
+        )
+    except RateLimited as exc:
+        return _rate_limited(request, template, form, exc)
+    except UploadError as exc:
+        form.add_error("file", exc.message)
+        return render(request, template, {"form": form}, status=413 if exc.too_large else 400)
+    return render(request, "documents/bulk_report.html", {"report": report})
+
+
+def _sample(request: HttpRequest) -> str:
+    upload = request.FILES.get("file")
+    if upload is not None and (
+        request.headers.get("HX-Trigger-Name") == "file" or not request.POST.get("text", "").strip()
+    ):
+        return bytes(upload.read(SAMPLE_BYTES)).decode("utf-8", errors="ignore")
+    return str(request.POST.get("text", ""))
+
+
+@login_required
+@require_POST
+@body_limited("documents/upload.html", UploadForm)
+def detect_language(request: HttpRequest) -> HttpResponse:
+    """The language field, prefilled from the text or file (an htmx fragment)."""
+    detected = language.detect(_sample(request))
+    selected = prefill_language(
+        request.POST.get("language", ""), request.POST.get("language_detected", ""), detected
+    )
+    form = UploadForm(initial={"language": selected})
+    context = {"field": form["language"], "detected": detected, "selected": selected}
+    return render(request, "documents/_language_field.html", context)

@@ -1,0 +1,226 @@
+"""The upload form through the real client: personas, CSRF, duplicates, limits, language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from safedata.audit.models import AuditEntry
+from safedata.documents.models import Document, Visibility
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "A short guide to writing clear commit messages that explain why a change was made."
+FRENCH = (
+    "Un petit guide pour écrire des messages de commit clairs qui expliquent pourquoi "
+    "une modification a été faite."
+)
+
+ClientFor = Callable[[Any], Client]
+Post = Callable[..., Any]
+Headers = Callable[..., dict[str, str]]
+
+
+def txt_file(content: bytes, name: str = "doc.txt") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client: Client) -> None:
+    for path in ("/upload/", "/upload/bulk/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_anonymous_post_stores_nothing(client: Client) -> None:
+    response = client.post("/upload/", {"text": TEXT, "aup": "on"})
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["member", "uploader", "moderator"])
+def test_every_member_persona_can_upload(
+    post_upload: Post, client_for: ClientFor, persona: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(persona)
+    client = client_for(user)
+    page = client.get("/upload/")
+    assert page.status_code == 200
+    assert b'name="aup"' in page.content
+    response = post_upload(
+        client, text=TEXT, title="Commits", source_url="https://example.org/c", license="CC-BY-4.0"
+    )
+    document = Document.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/documents/{document.pk}/"
+    assert (document.uploader, document.title, document.license, document.source_url) == (
+        user,
+        "Commits",
+        "CC-BY-4.0",
+        "https://example.org/c",
+    )
+    assert AuditEntry.objects.get(action="document.uploaded").data["aup_accepted"] is True
+
+
+def test_upload_from_a_file(post_upload: Post, client_for: ClientFor, member: Any) -> None:
+    client = client_for(member)
+    response = post_upload(client, file=txt_file(FRENCH.encode() + b"\r\n", "note.md"))
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert (document.text, document.language) == (FRENCH, "fr")
+
+
+def test_duplicate_by_another_member_points_to_the_existing_document(
+    post_upload: Post, client_for: ClientFor, document: Document, member: Any
+) -> None:
+    response = post_upload(client_for(member), text=f"  {document.text}\r\n")
+    assert response.status_code == 409
+    assert "already in the dataset" in response.content.decode()
+    assert f'href="/documents/{document.pk}/"' in response.content.decode()
+    assert Document.objects.count() == 1
+
+
+def test_duplicate_of_a_withdrawn_document_gives_no_link(
+    post_upload: Post, client_for: ClientFor, document: Document, member: Any
+) -> None:
+    document.visibility = Visibility.REMOVED
+    document.save(update_fields=["visibility"])
+    response = post_upload(client_for(member), text=document.text)
+    assert response.status_code == 409
+    assert "withdrawn from the dataset" in response.content.decode()
+    assert f"/documents/{document.pk}/" not in response.content.decode()
+
+
+def test_post_without_csrf_token_is_refused(client_for: ClientFor, member: Any) -> None:
+    client = client_for(member)
+    response = client.post("/upload/", {"text": TEXT, "aup": "on"})
+    assert response.status_code == 403
+    assert not Document.objects.exists()
+
+
+def test_language_is_detected_on_submit_without_javascript(
+    post_upload: Post, client_for: ClientFor, member: Any
+) -> None:
+    post_upload(client_for(member), text=FRENCH, language="")
+    assert Document.objects.get().language == "fr"
+
+
+@pytest.mark.parametrize(("choice", "stored"), [("de", "de"), ("other", ""), ("eu", "eu")])
+def test_uploader_corrects_the_language(
+    post_upload: Post, client_for: ClientFor, member: Any, choice: str, stored: str
+) -> None:
+    post_upload(client_for(member), text=FRENCH, language=choice)
+    assert Document.objects.get().language == stored
+
+
+def test_htmx_prefills_the_language_select(
+    htmx_headers: Headers, client_for: ClientFor, member: Any
+) -> None:
+    client = client_for(member)
+    response = client.post(
+        "/upload/language/",
+        {"text": FRENCH, "language": "", "language_detected": ""},
+        headers=htmx_headers(client),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="fr" selected>' in html
+    assert 'name="language_detected" value="fr"' in html
+    assert "<html" not in html
+
+
+def test_htmx_prefill_keeps_a_choice_made_by_hand(
+    htmx_headers: Headers, client_for: ClientFor, member: Any
+) -> None:
+    client = client_for(member)
+    response = client.post(
+        "/upload/language/",
+        {"text": TEXT, "language": "it", "language_detected": "fr"},
+        headers=htmx_headers(client),
+    )
+    html = response.content.decode()
+    assert '<option value="it" selected>' in html
+    assert "the detector suggests “en”" in html
+
+
+def test_htmx_prefill_reads_a_chosen_file(
+    htmx_headers: Headers, client_for: ClientFor, member: Any
+) -> None:
+    client = client_for(member)
+    response = client.post(
+        "/upload/language/",
+        {"file": txt_file(FRENCH.encode()), "text": "", "language": ""},
+        headers=htmx_headers(client, **{"HX-Trigger-Name": "file"}),
+    )
+    assert '<option value="fr" selected>' in response.content.decode()
+
+
+def test_language_endpoint_needs_sign_in_and_csrf(
+    client: Client, client_for: ClientFor, member: Any
+) -> None:
+    assert client.post("/upload/language/", {"text": FRENCH}).status_code == 302
+    assert client_for(member).post("/upload/language/", {"text": FRENCH}).status_code == 403
+
+
+def test_oversized_request_gets_413_before_the_body_is_read(
+    post_upload: Post, client_for: ClientFor, member: Any, small_limits: Any
+) -> None:
+    client = client_for(member)
+    big = txt_file(b"a" * (small_limits.SAFEDATA_MAX_UPLOAD_BYTES + 70 * 1024))
+    response = post_upload(client, file=big)
+    assert response.status_code == 413
+    assert f"at most {small_limits.SAFEDATA_MAX_UPLOAD_BYTES:,} bytes" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_oversized_file_just_over_the_limit_gets_413(
+    post_upload: Post, client_for: ClientFor, member: Any, small_limits: Any
+) -> None:
+    response = post_upload(
+        client_for(member), file=txt_file(b"b" * (small_limits.SAFEDATA_MAX_UPLOAD_BYTES + 1))
+    )
+    assert response.status_code == 413
+    assert (
+        f"Too large: {small_limits.SAFEDATA_MAX_UPLOAD_BYTES + 1:,} bytes"
+        in response.content.decode()
+    )
+    assert not Document.objects.exists()
+
+
+def test_body_over_djangos_memory_limit_gets_413_not_400(
+    post_upload: Post, client_for: ClientFor, member: Any, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    response = post_upload(client_for(member), text="c" * 3000)
+    assert response.status_code == 413
+    assert "The upload is too large" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_rate_limited_upload_gets_a_friendly_429(
+    post_upload: Post, client_for: ClientFor, member: Any, settings: Any
+) -> None:
+    settings.SAFEDATA_UPLOAD_RATE_LIMIT = "1/m"
+    client = client_for(member)
+    assert post_upload(client, text=TEXT).status_code == 302
+    response = post_upload(client, text=f"{TEXT} Again.")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "You are uploading too fast" in response.content.decode()
+    assert Document.objects.count() == 1
+
+
+def test_form_errors_are_linked_to_their_fields(
+    post_upload: Post, client_for: ClientFor, member: Any
+) -> None:
+    response = post_upload(client_for(member), text=TEXT, aup=None)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'aria-describedby="id_aup_error"' in html
+    assert 'id="id_aup_error"' in html
+    assert 'aria-invalid="true"' in html
