@@ -1,17 +1,50 @@
-"""Document pages (placeholder views, replaced by the documents work)."""
+"""Browsing documents and reading one. (Upload pages live in ``upload_views``.)"""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from safedata.documents.browse import SORTS, BrowseQuery, InvalidFilterError
+from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
+from safedata.voting.identity import voter_for
+from safedata.voting.models import Rating
+from safedata.voting.services import rating_of
+
+PAGE_SIZE = 25
 
 
+@require_GET
 def browse(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("browse")
+    """Visible documents, filtered by label and status, sorted, 25 a page."""
+    choices = {
+        "labels": ConsensusLabel.choices,
+        "statuses": ConsensusStatus.choices,
+        "sorts": list(SORTS),
+    }
+    try:
+        query = BrowseQuery.parse(request.GET)
+    except InvalidFilterError as exc:
+        context = {"error": str(exc), **choices}
+        return render(request, "documents/browse.html", context, status=400)
+    page = Paginator(query.documents(), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"page": page, "query": query, "querystring": params.urlencode(), **choices}
+    return render(request, "documents/browse.html", context)
 
 
+@require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse("detail")
-
-
-def upload(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("upload")
+    """One visible document with its votes and consensus; hidden or removed ones are 404."""
+    document = get_object_or_404(Document.objects.public().select_related("uploader"), pk=pk)
+    voter = voter_for(request)
+    context = {
+        "document": document,
+        "my_rating": rating_of(document, voter),
+        "ratings": Rating.choices,
+        "is_own": voter.user_id == document.uploader_id,
+    }
+    return render(request, "documents/detail.html", context)

@@ -1,0 +1,101 @@
+"""Which document a reviewer sees next.
+
+Candidates are public documents this voter has not rated, did not upload and
+did not skip. Among them the queue prefers the fewest votes (the *tier*), and
+inside that tier:
+
+1. an uploader is drawn uniformly among the uploaders with documents in the
+   tier, so a bulk upload of thousands of texts cannot crowd out everyone else;
+2. that uploader's documents are ranked by ``ranking()`` (least certain
+   consensus first) and one of the first ``TOP_K`` is drawn, the better ranked
+   more likely, so two reviewers rarely see the same order.
+
+Every query is bounded by a LIMIT and served by the indexes on
+``(visibility, votes_total, confidence)``, ``uploader`` and
+``(voter_key, document)``: no full-table random sort, no Python-side scan.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OrderBy, OuterRef
+
+from safedata.documents.models import Document, DocumentQuerySet
+from safedata.voting.identity import Voter
+from safedata.voting.models import Vote
+
+TOP_K = 10
+"""How many of an uploader's best-ranked documents the final draw considers."""
+MAX_UPLOADERS = 1000
+"""Upper bound on the uploaders read from one tier (keeps the query bounded)."""
+
+_rng = random.SystemRandom()
+
+
+def ranking() -> tuple[OrderBy, ...]:
+    """Order of preference inside a tier: the least certain consensus first.
+
+    The one place to change the preference; active learning can add the
+    classifier's uncertainty here (``F("model_confidence").asc(nulls_last=True)``).
+    """
+    return (F("confidence").asc(), F("id").asc())
+
+
+def candidates(voter: Voter, exclude_ids: Iterable[int] = ()) -> DocumentQuerySet:
+    """Public documents ``voter`` may review: not rated, not their own, not excluded."""
+    rated = Vote.objects.filter(voter_key=voter.key).values("document_id")
+    queryset = Document.objects.public().exclude(pk__in=rated)
+    if voter.user_id is not None:
+        queryset = queryset.exclude(uploader_id=voter.user_id)
+    excluded = list(exclude_ids)
+    if excluded:
+        queryset = queryset.exclude(pk__in=excluded)
+    return queryset.order_by()
+
+
+def _lowest_tier(pool: DocumentQuerySet) -> int | None:
+    return pool.order_by("votes_total").values_list("votes_total", flat=True).first()
+
+
+def _uploaders_with(in_tier: DocumentQuerySet, voter: Voter) -> list[int]:
+    """Ids of the uploaders with a document in ``in_tier``.
+
+    One index probe per uploader (on ``documents.uploader``) instead of a
+    DISTINCT over the whole tier, which can hold most of the table.
+    """
+    has_candidate = Exists(in_tier.filter(uploader_id=OuterRef("pk")))
+    users = get_user_model().objects.filter(has_candidate).order_by()
+    if voter.user_id is not None:
+        users = users.exclude(pk=voter.user_id)
+    return list(users.values_list("pk", flat=True)[:MAX_UPLOADERS])
+
+
+def _weighted_pick(documents: Sequence[Document]) -> Document:
+    """Draw one, weight ``1 / (rank + 1)``: the best ranked is the most likely."""
+    weights = [1.0 / (rank + 1) for rank in range(len(documents))]
+    return _rng.choices(documents, weights=weights, k=1)[0]
+
+
+def next_document(voter: Voter, exclude_ids: Iterable[int] = ()) -> Document | None:
+    """The next document for ``voter`` to review, or ``None`` when nothing is left."""
+    pool = candidates(voter, exclude_ids)
+    tier = _lowest_tier(pool)
+    if tier is None:
+        return None
+    in_tier = pool.filter(votes_total=tier)
+    uploaders = _uploaders_with(in_tier, voter)
+    if not uploaders:
+        return None
+    chosen = _rng.choice(uploaders)
+    top = list(
+        in_tier.filter(uploader_id=chosen)
+        .select_related("uploader")
+        .order_by(*ranking())[:TOP_K]
+    )
+    if not top:
+        # The tier moved on between the queries (concurrent votes): take the best left.
+        return pool.order_by("votes_total", *ranking()).first()
+    return _weighted_pick(top)
