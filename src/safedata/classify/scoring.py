@@ -1,0 +1,143 @@
+"""Scoring documents into Parquet shards: one shard per work unit, written atomically.
+
+Every shard records, in its Parquet metadata, the fingerprint of the model that
+wrote it and its document counts, so a rerun can skip finished shards (and
+refuse shards written by another model) and the summary can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from safedata.classify.errors import InputError
+from safedata.classify.inputs import DocBatch, WorkUnit, read_unit
+from safedata.classify.model import Model
+from safedata.consensus import LABELS, Label
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), metadata={"description": "The input's id field, as text"}),
+        pa.field("source", pa.string(), metadata={"description": "Input file"}),
+        pa.field("line", pa.int64(), metadata={"description": "1-based line or row in source"}),
+        *[pa.field(f"p_{label.value}", pa.float32()) for label in LABELS],
+        pa.field("label", pa.string(), metadata={"description": "Most probable label"}),
+        pa.field("score", pa.float32(), metadata={"description": "p_great - p_unsafe"}),
+    ]
+)
+MODEL_KEY = b"safedata.model"
+STATS_KEY = b"safedata.stats"
+UNIT_KEY = b"safedata.unit"
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Options of ``safedata score``."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    batch_size: int = 2048
+    threshold: float | None = None
+    """Keep only documents whose probability of ``keep_label`` is at least this."""
+    keep_label: str = Label.GREAT.value
+    unit_rows: int = 65_536
+
+
+@dataclass(frozen=True)
+class ShardStats:
+    """Counts for one shard."""
+
+    documents: int = 0
+    scored: int = 0
+    skipped: int = 0
+    written: int = 0
+
+    def __add__(self, other: ShardStats) -> ShardStats:
+        return ShardStats(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
+
+
+def _values(stats: ShardStats) -> tuple[int, ...]:
+    return tuple(asdict(stats).values())
+
+
+def score_table(probs: np.ndarray, batch: DocBatch, options: ScoreOptions) -> pa.Table:
+    """The output rows for a batch and its probabilities, filtered by the threshold."""
+    labels = np.array([label.value for label in LABELS])[probs.argmax(axis=1)]
+    score = probs[:, LABELS.index(Label.GREAT)] - probs[:, LABELS.index(Label.UNSAFE)]
+    columns: list[Any] = [batch.ids, batch.sources, batch.lines]
+    columns += [probs[:, i].astype(np.float32) for i in range(len(LABELS))]
+    columns += [labels, score.astype(np.float32)]
+    table = pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, OUTPUT_SCHEMA, strict=True)],
+        schema=OUTPUT_SCHEMA,
+    )
+    if options.threshold is None:
+        return table
+    keep = probs[:, LABELS.index(Label(options.keep_label))] >= options.threshold
+    return table.filter(pa.array(keep))
+
+
+def score_batch(model: Model, batch: DocBatch, options: ScoreOptions) -> pa.Table:
+    """Score the documents of one batch."""
+    return score_table(model.predict_proba(batch.texts), batch, options)
+
+
+def score_unit(
+    model: Model,
+    unit: WorkUnit,
+    out_dir: Path,
+    options: ScoreOptions,
+    progress: Callable[[int], None],
+) -> ShardStats:
+    """Score a unit into its shard (temporary name, renamed when complete)."""
+    final = out_dir / unit.shard_name()
+    handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final.name}.", suffix=".tmp")
+    os.close(handle)
+    temporary = Path(name)
+    stats = ShardStats()
+    try:
+        with pq.ParquetWriter(temporary, OUTPUT_SCHEMA, compression="zstd") as writer:
+            for batch in read_unit(unit, options.text_field, options.id_field, options.batch_size):
+                table = score_batch(model, batch, options)
+                writer.write_table(table)
+                stats += ShardStats(batch.size(), len(batch.texts), batch.skipped, table.num_rows)
+                progress(batch.size())
+            writer.add_key_value_metadata(_shard_metadata(model, unit, stats))
+        temporary.chmod(0o644)
+        temporary.rename(final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return stats
+
+
+def _shard_metadata(model: Model, unit: WorkUnit, stats: ShardStats) -> dict[bytes, bytes]:
+    return {
+        MODEL_KEY: model.fingerprint.encode(),
+        STATS_KEY: json.dumps(asdict(stats)).encode(),
+        UNIT_KEY: unit.key().encode(),
+    }
+
+
+def finished_shard(out_dir: Path, unit: WorkUnit, fingerprint: str) -> ShardStats | None:
+    """The counts of the unit's shard if a previous run finished it with this model."""
+    path = out_dir / unit.shard_name()
+    if not path.exists():
+        return None
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+    except (pa.ArrowInvalid, OSError):
+        path.unlink()  # cannot happen with atomic writes, but never trust a broken shard
+        return None
+    if metadata.get(MODEL_KEY, b"").decode() != fingerprint:
+        raise InputError(f"{path} was written by another model; score into a new --output folder")
+    return ShardStats(**json.loads(metadata[STATS_KEY]))
