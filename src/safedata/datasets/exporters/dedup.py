@@ -29,11 +29,14 @@ class NearDuplicates:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("the near-duplicate threshold must lie in (0, 1]")
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._permutations = MinHash(num_perm=NUM_PERM, seed=1).permutations
+        template = MinHash(num_perm=NUM_PERM, seed=1)
+        # Generating the permutations is the costly part of a MinHash: do it once.
+        self._permutations = template.permutations
+        self._scheme = template.scheme
 
     def add(self, key: str, text: str) -> str | None:
         """Index ``text`` under ``key``; returns the key of an earlier near-duplicate, if any."""
-        signature = MinHash(num_perm=NUM_PERM, permutations=self._permutations)
+        signature = MinHash(num_perm=NUM_PERM, permutations=self._permutations, scheme=self._scheme)
         signature.update_batch(list(shingles(text)))
         matches = self._lsh.query(signature)
         if matches:
