@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.urls import reverse
 
 from safedata.documents import language
@@ -19,6 +20,7 @@ AUTO = ""
 """Language choice: detect on submit."""
 OTHER = "other"
 """Language choice: none of the listed ones, or unknown; stored as an empty code."""
+HTTP_ONLY = "Use an http:// or https:// address."
 AUP_REQUIRED = "You must accept the Acceptable Use Policy to upload."
 
 
@@ -83,6 +85,7 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(TEXT_EXTENSIONS)}),
     )
     source_url = forms.URLField(
+        validators=[URLValidator(schemes=["http", "https"], message=HTTP_ONLY, code="http_only")],
         max_length=2000,
         required=False,
         assume_scheme="https",
