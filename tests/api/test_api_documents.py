@@ -128,8 +128,9 @@ def test_revoked_token_upload_is_401(post_json: Callable[..., Any], revoked_toke
     [
         ({"text": "   \n "}, "empty"),
         ({"text": "a\x00b"}, "NUL"),
-        ({"text": TEXT, "license": "WTFPL"}, "licence"),
+        ({"text": TEXT, "license": "WTFPL"}, "'CC0-1.0'"),
         ({"text": TEXT, "source_url": "javascript:alert(1)"}, "source_url"),
+        ({"text": TEXT, "source_url": "https://exa mple"}, "source_url"),
         ({"title": "no text"}, "text"),
         ({"text": 12}, "text"),
         ({"text": TEXT, "title": "x" * 301}, "title"),

@@ -22,7 +22,7 @@ from ninja.decorators import decorate_view
 
 from safedata.apiauth import json_body, max_upload_bytes, public, signed_in
 from safedata.apierrors import ApiError
-from safedata.documents.models import Document, DocumentQuerySet, Visibility
+from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
 from safedata.documents.services import (
     NewDocument,
     UploadError,
@@ -94,10 +94,10 @@ class DocumentPage(Schema):
 
 
 class UploadIn(Schema):
-    text: str
+    text: str = Field(min_length=1, description="Plain text; normalised to NFC and trimmed.")
     title: str = Field("", max_length=300)
-    source_url: str = Field("", max_length=2000)
-    license: str = ""
+    source_url: str = Field("", max_length=2000, pattern=r"^(https?://\S+)?$")
+    license: License = Field(License.UNKNOWN, description="An SPDX identifier, or empty.")
 
 
 class CsrfOut(Schema):
@@ -212,7 +212,7 @@ def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
 @router.get(
     "/documents/{document_id}",
     auth=public,
-    response={200: DocumentOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: DocumentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Read one document and its consensus",
 )
 def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
