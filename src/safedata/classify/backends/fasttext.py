@@ -36,6 +36,7 @@ WEIGHTS_FILE = "model.bin"
 SOFT_SLOTS = 6
 """Labels written per line for soft targets: fractions are rounded to sixths."""
 
+NAN_RETRIES = 8
 DEFAULTS: Params = {
     "lr": 0.5,
     "epoch": 25,
@@ -58,6 +59,7 @@ def label_prefix(targets: np.ndarray) -> str:
     counts = np.round(targets * SOFT_SLOTS).astype(int)
     if counts.sum() == 0:
         counts[int(np.argmax(targets))] = 1
+    counts //= np.gcd.reduce(counts[counts > 0])
     return " ".join(
         f"{PREFIX}{label.value}"
         for label, count in zip(LABELS, counts, strict=True)
@@ -104,12 +106,7 @@ class FastTextBackend(Backend):
             path = Path(folder) / "train.txt"
             self._write_training_file(path, features, targets, weights)
             options = {k: v for k, v in self.params.items() if k != "soft"}
-            try:
-                self.model = fasttext.train_supervised(
-                    input=str(path), loss="softmax", thread=1, verbose=0, **options
-                )
-            except RuntimeError as error:
-                raise DivergedError(f"fastText training failed: {error}") from error
+            self.model = _train_with_retries(fasttext, path, options)
 
     def _write_training_file(
         self, path: Path, features: np.ndarray, targets: np.ndarray, weights: np.ndarray
@@ -139,6 +136,19 @@ class FastTextBackend(Backend):
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing")
         return cls(params, fasttext.load_model(os.fspath(path)))
+
+
+def _train_with_retries(fasttext: Any, path: Path, options: Params) -> Any:
+    """Train, retrying a few times: the fastText build we ship at times reports NaN at random
+    on runs that succeed when repeated with the same input and seed."""
+    for _ in range(NAN_RETRIES):
+        try:
+            return fasttext.train_supervised(
+                input=str(path), loss="softmax", thread=1, verbose=0, **options
+            )
+        except RuntimeError as error:
+            failure = error
+    raise DivergedError(f"fastText training failed {NAN_RETRIES} times: {failure}")
 
 
 _COLUMN = {f"{PREFIX}{label.value}": i for i, label in enumerate(LABELS)}

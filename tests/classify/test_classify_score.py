@@ -1,0 +1,190 @@
+"""Scoring: input formats, skipped documents, threshold, resume, workers and Ray."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from safedata.classify import InputError
+from safedata.classify.model import Model
+from safedata.classify.score import score
+from safedata.classify.scoring import OUTPUT_SCHEMA, ScoreOptions
+
+OPTIONS = ScoreOptions(batch_size=7)
+TEXTS = ["attack exploit steal weapon", "explain learn clear guide proof", "weather table memo"]
+
+
+def read_output(folder: Path) -> pa.Table:
+    """Every scored row, sorted by source and line."""
+    tables = [pq.read_table(p) for p in sorted(folder.glob("*.parquet"))]
+    return pa.concat_tables(tables).sort_by([("source", "ascending"), ("line", "ascending")])
+
+
+def jsonl(path: Path, rows: list[Any]) -> Path:
+    lines = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+    if path.name.endswith(".gz"):
+        path.write_bytes(gzip.compress(lines.encode()))
+    elif path.name.endswith(".zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(lines.encode()))
+    else:
+        path.write_text(lines)
+    return path
+
+
+def corpus_file(path: Path, count: int) -> Path:
+    rows = [{"id": f"doc-{i}", "text": TEXTS[i % 3] + f" w{i}"} for i in range(count)]
+    return jsonl(path, rows)
+
+
+def test_jsonl_documents_without_text_are_counted_and_skipped(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    rows = [
+        {"id": 1, "text": TEXTS[0]},
+        {"id": 2},
+        {"id": 3, "text": None},
+        "{broken json",
+        {"id": 5, "text": "   "},
+        {"text": TEXTS[1]},
+        {"id": 7, "text": 42},
+    ]
+    source = jsonl(tmp_path / "in.jsonl", rows)
+    summary = score(model_dir, [str(source)], tmp_path / "out", OPTIONS, progress=False)
+    assert (summary["documents"], summary["scored"], summary["skipped"]) == (7, 2, 5)
+    table = read_output(tmp_path / "out")
+    assert table.schema.equals(OUTPUT_SCHEMA)
+    assert table.column("id").to_pylist() == ["1", None]
+    assert table.column("line").to_pylist() == [1, 6]
+    assert table.column("label").to_pylist() == ["unsafe", "great"]
+    assert all(-1 <= s <= 1 for s in table.column("score").to_pylist())
+
+
+@pytest.mark.parametrize("name", ["c.jsonl.gz", "c.jsonl.zst", "c.jsonl"])
+def test_compressed_jsonl_is_read(model_dir: Path, tmp_path: Path, name: str) -> None:
+    source = corpus_file(tmp_path / name, 20)
+    summary = score(model_dir, [str(source)], tmp_path / "out", OPTIONS, progress=False)
+    assert summary["scored"] == 20
+    assert read_output(tmp_path / "out").column("id").to_pylist()[:2] == ["doc-0", "doc-1"]
+
+
+def test_parquet_with_text_field_and_glob(model_dir: Path, tmp_path: Path) -> None:
+    for part in range(2):
+        table = pa.table({"body": TEXTS, "key": [part * 10 + i for i in range(3)]})
+        pq.write_table(table, tmp_path / f"part{part}.parquet")
+    options = ScoreOptions(text_field="body", id_field="key")
+    summary = score(
+        model_dir, [str(tmp_path / "*.parquet")], tmp_path / "o", options, progress=False
+    )
+    assert summary["scored"] == 6
+    out = read_output(tmp_path / "o")
+    assert out.column("id").to_pylist() == ["0", "1", "2", "10", "11", "12"]
+    assert out.column("line").to_pylist() == [1, 2, 3, 1, 2, 3]
+
+
+def test_folder_of_text_files(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(TEXTS[0])
+    (folder / "sub" / "b.txt").write_text(TEXTS[1])
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\xff\xfe\x00")
+    (folder / "notes.md").write_text("ignored")
+    summary = score(model_dir, [str(folder)], tmp_path / "out", OPTIONS, progress=False)
+    assert (summary["scored"], summary["skipped"]) == (2, 2)
+    out = read_output(tmp_path / "out")
+    assert [Path(s).name for s in out.column("source").to_pylist()] == ["a.txt", "b.txt"]
+    assert out.column("label").to_pylist() == ["unsafe", "great"]
+
+
+def test_threshold_keeps_only_confident_documents(model_dir: Path, tmp_path: Path) -> None:
+    source = corpus_file(tmp_path / "c.jsonl", 30)
+    options = ScoreOptions(threshold=0.5, keep_label="great")
+    summary = score(model_dir, [str(source)], tmp_path / "out", options, progress=False)
+    out = read_output(tmp_path / "out")
+    assert summary["scored"] == 30
+    assert 0 < out.num_rows == summary["written"] < 30
+    assert min(out.column("p_great").to_pylist()) >= 0.5
+
+
+def test_score_is_p_great_minus_p_unsafe(model_dir: Path, tmp_path: Path) -> None:
+    source = corpus_file(tmp_path / "c.jsonl", 9)
+    score(model_dir, [str(source)], tmp_path / "out", OPTIONS, progress=False)
+    out = read_output(tmp_path / "out").to_pylist()
+    expected = Model.load(model_dir).predict_proba([TEXTS[i % 3] + f" w{i}" for i in range(9)])
+    for row, probs in zip(out, expected, strict=True):
+        assert row["p_unsafe"] == pytest.approx(probs[0], abs=1e-6)
+        assert row["score"] == pytest.approx(row["p_great"] - row["p_unsafe"], abs=1e-6)
+
+
+def test_rerun_skips_finished_shards(model_dir: Path, tmp_path: Path) -> None:
+    inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 10)) for i in range(3)]
+    out = tmp_path / "out"
+    score(model_dir, inputs, out, OPTIONS, progress=False)
+    shards = sorted(out.glob("*.parquet"))
+    assert len(shards) == 3
+    stamps = {p: p.stat().st_mtime_ns for p in shards}
+    shards[1].unlink()
+    (out / ".c0-stale.parquet.abc.tmp").write_bytes(b"half a shard")
+    summary = score(model_dir, inputs, out, OPTIONS, progress=False)
+    assert summary["scored"] == 30
+    assert shards[0].stat().st_mtime_ns == stamps[shards[0]]
+    assert shards[1].exists()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_shards_of_another_model_are_refused(
+    model_dir: Path, model_copy: Path, tmp_path: Path
+) -> None:
+    source = str(corpus_file(tmp_path / "c.jsonl", 5))
+    score(model_dir, [source], tmp_path / "out", OPTIONS, progress=False)
+    config = json.loads((model_copy / "config.json").read_text())
+    config["temperature"] = 2.0
+    (model_copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="written by another model"):
+        score(model_copy, [source], tmp_path / "out", OPTIONS, progress=False)
+
+
+def test_two_workers_give_the_same_rows_as_one(model_dir: Path, tmp_path: Path) -> None:
+    inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 25)) for i in range(4)]
+    one = score(model_dir, inputs, tmp_path / "one", OPTIONS, progress=False)
+    two = score(model_dir, inputs, tmp_path / "two", OPTIONS, workers=2, progress=False)
+    assert one["scored"] == two["scored"] == 100
+    assert read_output(tmp_path / "one").equals(read_output(tmp_path / "two"))
+
+
+def test_a_failing_shard_leaves_no_partial_file(model_dir: Path, tmp_path: Path) -> None:
+    good = corpus_file(tmp_path / "a.jsonl", 10)
+    bad = tmp_path / "b.jsonl.gz"
+    whole = gzip.compress(corpus_file(tmp_path / "b.jsonl", 300).read_bytes())
+    (tmp_path / "b.jsonl").unlink()
+    bad.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"b\.jsonl\.gz: cannot read"):
+        score(model_dir, [str(good), str(bad)], tmp_path / "out", OPTIONS, progress=False)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [
+        next((tmp_path / "out").glob("a-*.parquet")).name
+    ]
+
+
+@pytest.mark.slow
+def test_ray_engine_matches_local_row_for_row(
+    model_dir: Path, tmp_path: Path, local_ray: Any
+) -> None:
+    inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 40)) for i in range(3)]
+    inputs.append(str(jsonl(tmp_path / "holes.jsonl", [{"id": 1}, {"id": 2, "text": TEXTS[0]}])))
+    local = score(model_dir, inputs, tmp_path / "local", OPTIONS, progress=False)
+    ray = score(
+        model_dir, inputs, tmp_path / "ray", OPTIONS, engine="ray", workers=2, progress=False
+    )
+    assert (ray["scored"], ray["skipped"]) == (local["scored"], local["skipped"]) == (121, 1)
+    assert read_output(tmp_path / "ray").equals(read_output(tmp_path / "local"))
+    again = score(
+        model_dir, inputs, tmp_path / "ray", OPTIONS, engine="ray", workers=2, progress=False
+    )
+    assert again["scored"] == 121
