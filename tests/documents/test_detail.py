@@ -22,8 +22,14 @@ def rich_document(make_document: Callable[..., Any]) -> Any:
         language="en",
     )
     Document.objects.filter(pk=document.pk).update(
-        votes_unsafe=1, votes_neutral=2, votes_great=9, votes_total=12,
-        score=0.53, label="great", confidence=0.97, status="settled",
+        votes_unsafe=1,
+        votes_neutral=2,
+        votes_great=9,
+        votes_total=12,
+        score=0.53,
+        label="great",
+        confidence=0.97,
+        status="settled",
     )
     return document
 
@@ -41,15 +47,24 @@ def htmx(client: Client) -> dict[str, str]:
 
 def test_shows_text_metadata_tallies_and_consensus(rich_document: Any, client: Client) -> None:
     body = client.get(f"/documents/{rich_document.pk}/").content.decode()
-    assert "<h1 id=\"doc-title\">Kitchen knife safety</h1>" in body
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert" not in body
+    assert '<h1 id="doc-title">Kitchen knife safety</h1>' in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>alert" not in body
     assert "<p>Second paragraph.</p>" in body
     assert 'href="https://example.org/knives" rel="nofollow noopener ugc"' in body
-    assert "CC BY 4.0" in body and "uploader" in body and "<dd>en</dd>" in body
-    for tally in ("<dt>Unsafe</dt><dd>1</dd>", "<dt>Neutral</dt><dd>2</dd>",
-                  "<dt>Great</dt><dd>9</dd>", "<dt>Votes</dt><dd>12</dd>"):
+    assert "CC BY 4.0" in body
+    assert "uploader" in body
+    assert "<dd>en</dd>" in body
+    for tally in (
+        "<dt>Unsafe</dt><dd>1</dd>",
+        "<dt>Neutral</dt><dd>2</dd>",
+        "<dt>Great</dt><dd>9</dd>",
+        "<dt>Votes</dt><dd>12</dd>",
+    ):
         assert tally in body
-    assert "+0.53" in body and "97%" in body and "Settled: reviewers agree it is great" in body
+    assert "+0.53" in body
+    assert "97%" in body
+    assert "Settled: reviewers agree it is great" in body
 
 
 def test_spectrum_marks_the_score_with_a_text_alternative(
@@ -80,9 +95,12 @@ def test_model_prediction_is_a_separate_box(rich_document: Any, client: Client) 
     )
     body = client.get(url).content.decode()
     box = body.split('id="model-heading"')[1]
-    assert "Model prediction" in body and "−0.40" in box and "tfidf-3" in box
+    assert "Model prediction" in body
+    assert "−0.40" in box
+    assert "tfidf-3" in box
     consensus = body.split('id="vote-panel"')[1].split("</section>")[0]
-    assert "−0.40" not in consensus and "tfidf" not in consensus
+    assert "−0.40" not in consensus
+    assert "tfidf" not in consensus
 
 
 @pytest.mark.parametrize("visibility", [Visibility.HELD, Visibility.HIDDEN, Visibility.REMOVED])
@@ -106,8 +124,9 @@ def test_voting_from_the_page_refreshes_the_panel(
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     client = signed_in(user)
     client.get(f"/documents/{document.pk}/")
-    response = client.post(f"/documents/{document.pk}/vote/", {"rating": "unsafe"},
-                           headers=htmx(client))
+    response = client.post(
+        f"/documents/{document.pk}/vote/", {"rating": "unsafe"}, headers=htmx(client)
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="vote-panel"')
@@ -125,8 +144,9 @@ def test_uploader_sees_no_buttons_and_cannot_vote(uploader: Any, document: Any) 
     body = client.get(f"/documents/{document.pk}/").content.decode()
     assert "You uploaded this document, so you cannot rate it." in body
     assert 'name="rating"' not in body
-    response = client.post(f"/documents/{document.pk}/vote/", {"rating": "great"},
-                           headers=htmx(client))
+    response = client.post(
+        f"/documents/{document.pk}/vote/", {"rating": "great"}, headers=htmx(client)
+    )
     assert response.status_code == 403
     assert not Vote.objects.exists()
 
@@ -134,8 +154,9 @@ def test_uploader_sees_no_buttons_and_cannot_vote(uploader: Any, document: Any) 
 def test_vote_without_csrf_token_is_rejected(document: Any) -> None:
     client = signed_in(None)
     client.get(f"/documents/{document.pk}/")
-    response = client.post(f"/documents/{document.pk}/vote/", {"rating": "great"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/documents/{document.pk}/vote/", {"rating": "great"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 403
     assert not Vote.objects.exists()
 
@@ -144,7 +165,8 @@ def test_vote_on_a_removed_document_says_so(member: Any, document: Any) -> None:
     client = signed_in(member)
     client.get(f"/documents/{document.pk}/")
     Document.objects.filter(pk=document.pk).update(visibility=Visibility.REMOVED)
-    response = client.post(f"/documents/{document.pk}/vote/", {"rating": "great"},
-                           headers=htmx(client))
+    response = client.post(
+        f"/documents/{document.pk}/vote/", {"rating": "great"}, headers=htmx(client)
+    )
     assert response.status_code == 404
     assert "no longer available" in response.content.decode()

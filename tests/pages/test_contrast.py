@@ -12,16 +12,32 @@ import safedata
 CSS = (Path(safedata.__file__).parent / "static" / "css" / "site.css").read_text()
 
 TEXT_PAIRS = [
-    ("text", "bg"), ("text", "surface"), ("text", "surface-2"),
-    ("muted", "bg"), ("muted", "surface"), ("muted", "surface-2"),
-    ("accent", "bg"), ("accent", "surface"), ("accent-on", "accent"),
-    ("unsafe-on", "unsafe"), ("neutral-on", "neutral"), ("great-on", "great"),
-    ("unsafe-ink", "unsafe-soft"), ("neutral-ink", "neutral-soft"), ("great-ink", "great-soft"),
+    ("text", "bg"),
+    ("text", "surface"),
+    ("text", "surface-2"),
+    ("muted", "bg"),
+    ("muted", "surface"),
+    ("muted", "surface-2"),
+    ("accent", "bg"),
+    ("accent", "surface"),
+    ("accent-on", "accent"),
+    ("unsafe-on", "unsafe"),
+    ("neutral-on", "neutral"),
+    ("great-on", "great"),
+    ("unsafe-ink", "unsafe-soft"),
+    ("neutral-ink", "neutral-soft"),
+    ("great-ink", "great-soft"),
     ("info-ink", "info-soft"),
 ]
 """(foreground, background) custom properties used together for text."""
-GRAPHIC_PAIRS = [("focus", "bg"), ("focus", "surface"), ("unsafe", "surface"),
-                 ("great", "surface"), ("neutral", "surface"), ("muted", "surface")]
+GRAPHIC_PAIRS = [
+    ("focus", "bg"),
+    ("focus", "surface"),
+    ("unsafe", "surface"),
+    ("great", "surface"),
+    ("neutral", "surface"),
+    ("muted", "surface"),
+]
 """Outlines, the spectrum and input borders: 3:1 is the AA bar for graphics."""
 
 

@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from safedata.documents.models import Document, Visibility
 from safedata.voting.identity import Voter
 from safedata.voting.models import Vote

@@ -47,7 +47,9 @@ def vote(client: Client, pk: int, rating: str) -> Any:
 
 @pytest.mark.parametrize("persona", ["anonymous", "member", "moderator"])
 def test_every_persona_gets_a_document_without_its_tallies(
-    persona: str, browser: Callable[[Any], Client], request: pytest.FixtureRequest,
+    persona: str,
+    browser: Callable[[Any], Client],
+    request: pytest.FixtureRequest,
     make_document: Callable[..., Any],
 ) -> None:
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
@@ -61,7 +63,8 @@ def test_every_persona_gets_a_document_without_its_tallies(
     assert "All votes" not in body
     assert "7" not in body.split('id="review-stage"')[1].split("</article>")[0]
     assert "badge-great" not in body.split('id="review-stage"')[1].split("</article>")[0]
-    assert 'data-key="1"' in body and 'data-key="s"' in body
+    assert 'data-key="1"' in body
+    assert 'data-key="s"' in body
 
 
 def test_anonymous_visitor_gets_a_voter_cookie(
@@ -88,9 +91,10 @@ def test_vote_reveals_the_tallies_and_brings_the_next_document(
     assert current in {first.pk, second.pk}
     response = vote(client, current, "great")
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "voting/_stage.html"
+    assert next(t.name for t in response.templates) == "voting/_stage.html"
     body = response.content.decode()
-    assert "You rated" in body and "All votes: 0 unsafe · 0 neutral · 1 great" in body
+    assert "You rated" in body
+    assert "All votes: 0 unsafe · 0 neutral · 1 great" in body
     assert shown_id(response) == ({first.pk, second.pk} - {current}).pop()
     assert Vote.objects.get(document_id=current).rating == "great"
 
@@ -100,8 +104,9 @@ def test_vote_without_csrf_token_is_rejected(
 ) -> None:
     client = browser(None)
     client.get("/review/")
-    response = client.post(f"/review/{document.pk}/vote/", {"rating": "great"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/review/{document.pk}/vote/", {"rating": "great"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 403
     assert not Vote.objects.exists()
 
@@ -144,7 +149,8 @@ def test_skip_list_is_bounded(browser: Callable[[Any], Client], document: Any) -
     client.post(f"/review/{document.pk}/skip/", headers=htmx(client))
     kept = client.session[SKIPPED_SESSION_KEY]
     assert len(kept) == MAX_SKIPPED
-    assert kept[-1] == document.pk and 10**6 not in kept
+    assert kept[-1] == document.pk
+    assert 10**6 not in kept
 
 
 @pytest.mark.parametrize(
@@ -157,8 +163,14 @@ def test_skip_list_is_bounded(browser: Callable[[Any], Client], document: Any) -
     ],
 )
 def test_refusals_show_a_friendly_inline_message(
-    setup: str, status: int, message: str, browser: Callable[[Any], Client],
-    uploader: Any, member: Any, document: Any, settings: Any,
+    setup: str,
+    status: int,
+    message: str,
+    browser: Callable[[Any], Client],
+    uploader: Any,
+    member: Any,
+    document: Any,
+    settings: Any,
 ) -> None:
     client = browser(uploader if setup == "own" else member)
     client.get("/review/")
@@ -184,9 +196,11 @@ def test_without_javascript_the_forms_post_and_redirect(
     client = browser(None)
     client.get("/review/")
     token = client.cookies["csrftoken"].value
-    response = client.post(f"/review/{document.pk}/vote/",
-                           {"rating": "unsafe", "csrfmiddlewaretoken": token})
-    assert response.status_code == 302 and response["Location"] == "/review/"
+    response = client.post(
+        f"/review/{document.pk}/vote/", {"rating": "unsafe", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/review/"
     assert Vote.objects.get(document=document).rating == "unsafe"
 
 

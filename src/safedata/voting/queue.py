@@ -21,6 +21,7 @@ import random
 from collections.abc import Iterable, Sequence
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Exists, F, OrderBy, OuterRef
 
 from safedata.documents.models import Document, DocumentQuerySet
@@ -60,17 +61,30 @@ def _lowest_tier(pool: DocumentQuerySet) -> int | None:
     return pool.order_by("votes_total").values_list("votes_total", flat=True).first()
 
 
-def _uploaders_with(in_tier: DocumentQuerySet, voter: Voter) -> list[int]:
-    """Ids of the uploaders with a document in ``in_tier``.
+def _uploaders_with(pool: DocumentQuerySet, tier: int, voter: Voter) -> list[int]:
+    """Ids of the uploaders with a candidate in ``tier``.
 
     One index probe per uploader (on ``documents.uploader``) instead of a
     DISTINCT over the whole tier, which can hold most of the table.
     """
+    in_tier = pool.filter(votes_total=tier)
+    if connection.vendor == "sqlite":
+        # SQLite's planner has no statistics and would walk the whole tier for each
+        # uploader; ``votes_total + 0`` hides that column from it, so it takes the
+        # uploader index (5 ms instead of 57 ms with 100k documents). PostgreSQL
+        # plans this well on its own, and worse with the trick.
+        in_tier = pool.alias(tier_votes=F("votes_total") + 0).filter(tier_votes=tier)
     has_candidate = Exists(in_tier.filter(uploader_id=OuterRef("pk")))
     users = get_user_model().objects.filter(has_candidate).order_by()
     if voter.user_id is not None:
         users = users.exclude(pk=voter.user_id)
     return list(users.values_list("pk", flat=True)[:MAX_UPLOADERS])
+
+
+def _best_of(pool: DocumentQuerySet, tier: int, uploader_id: int) -> list[Document]:
+    """The uploader's ``TOP_K`` best-ranked candidates in the tier."""
+    mine = pool.filter(votes_total=tier, uploader_id=uploader_id)
+    return list(mine.order_by(*ranking())[:TOP_K])
 
 
 def _weighted_pick(documents: Sequence[Document]) -> Document:
@@ -85,16 +99,8 @@ def next_document(voter: Voter, exclude_ids: Iterable[int] = ()) -> Document | N
     tier = _lowest_tier(pool)
     if tier is None:
         return None
-    in_tier = pool.filter(votes_total=tier)
-    uploaders = _uploaders_with(in_tier, voter)
-    if not uploaders:
-        return None
-    chosen = _rng.choice(uploaders)
-    top = list(
-        in_tier.filter(uploader_id=chosen)
-        .select_related("uploader")
-        .order_by(*ranking())[:TOP_K]
-    )
+    uploaders = _uploaders_with(pool, tier, voter)
+    top = _best_of(pool, tier, _rng.choice(uploaders)) if uploaders else []
     if not top:
         # The tier moved on between the queries (concurrent votes): take the best left.
         return pool.order_by("votes_total", *ranking()).first()

@@ -60,11 +60,11 @@ def _vote(document_id: int, voter: Voter, rating: str) -> VoteOutcome:
     try:
         document, consensus = cast_vote(document_id, voter, rating)
     except Document.DoesNotExist:
-        return VoteOutcome(error="That document is no longer available; here is another.",
-                           status=404)
+        return VoteOutcome(
+            error="That document is no longer available; here is another.", status=404
+        )
     except OwnDocument:
-        return VoteOutcome(error="You uploaded that document, so you cannot rate it.",
-                           status=403)
+        return VoteOutcome(error="You uploaded that document, so you cannot rate it.", status=403)
     except InvalidRating:
         return VoteOutcome(error="Choose Unsafe, Neutral or Great.", status=400)
     except RateLimited as exc:
