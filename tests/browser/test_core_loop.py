@@ -183,3 +183,35 @@ def test_sign_up_upload_review_with_keys_and_see_the_consensus(
     shoot(phone_review, "review-phone")
     for context in (member, visitor, phone, anonymous_phone):
         context.close()
+
+
+def test_refused_and_failed_votes_show_a_message(
+    chromium: Browser, live_server: Any, make_document: Any, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SAFEDATA_VOTE_RATE_LIMIT = "1/m"
+    for title, text in DOCUMENTS:
+        make_document(text, title=title)
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/review/")
+    first = current_document(page)
+    # Shortcuts held with a modifier belong to the browser, not to the review page.
+    page.keyboard.press("Alt+3")
+    page.wait_for_timeout(300)
+    expect(page.locator("[data-review-stage] .reveal")).to_have_count(0)
+    rate_with_key(page, "3", "Great")
+    second = current_document(page)
+    # The second vote within the minute is refused: a friendly 429, same document kept.
+    page.keyboard.press("2")
+    feedback = page.locator("[data-review-stage] .review-feedback")
+    expect(feedback).to_contain_text("Please wait")
+    assert current_document(page) == second != first
+    # Without cookies the CSRF check fails: the page says so instead of doing nothing.
+    context.clear_cookies()
+    page.keyboard.press("2")
+    expect(feedback).to_contain_text("That did not work (error 403)")
+    context.close()

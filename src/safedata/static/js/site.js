@@ -57,12 +57,30 @@
   // htmx does not swap 4xx answers by default; regions marked data-swap-errors carry their
   // own friendly message in such answers (rate limited, own document, gone), so show it.
   function onBeforeSwap(event) {
-    var status = event.detail.xhr.status;
+    var xhr = event.detail.xhr;
     var target = event.detail.target;
-    if (status >= 400 && status < 500 && target && target.hasAttribute("data-swap-errors")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
+    if (xhr.status < 400 || xhr.status >= 500 || !target || !target.hasAttribute("data-swap-errors")) return;
+    // Only our own fragments: a CSRF failure page must not land inside the region.
+    if (xhr.responseText.indexOf("data-swap-errors") === -1) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+
+  // Anything else that fails (a stale CSRF token, a server error, no network) still gets a
+  // visible message instead of a button that silently does nothing.
+  function onRequestFailed(event) {
+    var target = event.detail.target;
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-swap-errors")) return;
+    var slot = target.querySelector("[data-error-slot]");
+    if (!slot) return;
+    var status = event.detail.xhr && event.detail.xhr.status;
+    var message = document.createElement("p");
+    message.className = "notice notice-error";
+    message.setAttribute("role", "alert");
+    message.textContent = status
+      ? "That did not work (error " + status + "). Reload the page and try again."
+      : "The server could not be reached. Check your connection and try again.";
+    slot.replaceChildren(message);
   }
 
   // After the next document arrives, keep keyboard focus inside the stage (the button
@@ -78,5 +96,7 @@
   setUpThemeToggle();
   document.addEventListener("keydown", onKeydown);
   document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
+  document.body.addEventListener("htmx:responseError", onRequestFailed);
+  document.body.addEventListener("htmx:sendError", onRequestFailed);
   document.body.addEventListener("htmx:afterSettle", onAfterSettle);
 })();
