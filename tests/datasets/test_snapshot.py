@@ -231,3 +231,12 @@ def test_unknown_snapshot_and_file_are_404(
     missing = client.get("/api/v1/snapshots/v1/files/data/../../etc/passwd")
     assert missing.status_code == 404
     assert client.get("/api/v1/snapshots/nope/files/README.md").status_code == 404
+
+
+def test_an_empty_dataset_still_makes_a_valid_verifiable_release(
+    db: None, snapshot_dir: Path
+) -> None:
+    snapshot = services.build_snapshot("empty")
+    assert snapshot.row_count == 0
+    assert pq.read_table(snapshot_dir / "empty" / "data" / "documents.parquet").num_rows == 0
+    assert services.verify_snapshot("empty").identical
