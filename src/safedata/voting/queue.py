@@ -20,9 +20,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, F, OrderBy, OuterRef
+from django.db.models import Case, Exists, F, OrderBy, OuterRef, Q, When
 
 from safedata.documents.models import Document, DocumentQuerySet
 from safedata.voting.identity import Voter
@@ -39,10 +40,18 @@ _rng = random.SystemRandom()
 def ranking() -> tuple[OrderBy, ...]:
     """Order of preference inside a tier: the least certain consensus first.
 
-    The one place to change the preference; active learning can add the
-    classifier's uncertainty here (``F("model_confidence").asc(nulls_last=True)``).
+    With ``ACTIVE_LEARNING`` on and a classifier configured, documents where the
+    model disagrees with the votes so far come first, then those the model is
+    least sure about: the votes that teach the next model the most.
     """
-    return (F("confidence").asc(), F("id").asc())
+    community = (F("confidence").asc(), F("id").asc())
+    if not (settings.SAFEDATA_ACTIVE_LEARNING and settings.SAFEDATA_MODEL_DIR):
+        return community
+    disagrees = Case(
+        When(Q(votes_total__gt=0) & ~Q(model_label="") & ~Q(model_label=F("label")), then=0),
+        default=1,
+    )
+    return (disagrees.asc(), F("model_confidence").asc(nulls_last=True), *community)
 
 
 def candidates(voter: Voter, exclude_ids: Iterable[int] = ()) -> DocumentQuerySet:
