@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from safedata.audit.models import AuditEntry
+from safedata.documents import services
 from safedata.documents.models import Document, Visibility
 from safedata.documents.services import (
     NewDocument,
@@ -138,3 +139,23 @@ def test_bulk_file_problems_store_nothing(member: Any, settings: Any) -> None:
         bulk_upload(_jsonl({"text": "one line"}, {"text": "two lines"}), member, aup_accepted=True)
     assert caught.value.too_large
     assert not Document.objects.exists()
+
+
+def test_bulk_across_several_transactions(
+    member: Any, make_document: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "BULK_CHUNK", 2)
+    stored = make_document("Text number 3, uploaded earlier by someone else.")
+    lines = [{"text": f"Text number {n}, uploaded earlier by someone else."} for n in range(6)]
+    report = bulk_upload(_jsonl(*lines, lines[0]), member, aup_accepted=True)
+    assert [row.status for row in report.rows] == [LineStatus.ACCEPTED] * 3 + [
+        LineStatus.DUPLICATE,
+        LineStatus.ACCEPTED,
+        LineStatus.ACCEPTED,
+        LineStatus.DUPLICATE,
+    ]
+    assert report.rows[3].document == stored
+    assert report.rows[6].document == report.rows[0].document
+    assert Document.objects.filter(uploader=member).count() == 5
+    lines_logged = AuditEntry.objects.filter(actor=member).values_list("data__line", flat=True)
+    assert sorted(lines_logged) == [1, 2, 3, 5, 6]

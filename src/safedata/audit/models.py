@@ -49,3 +49,26 @@ def log_action(
         target_id=str(target.pk),
         data=data or {},
     )
+
+
+def log_actions(
+    action: str,
+    targets: list[tuple[models.Model, dict[str, Any]]],
+    *,
+    actor: Any = None,
+    actor_key: str = "",
+) -> list[AuditEntry]:
+    """Record ``action`` on many ``(target, data)`` pairs in one query, as ``log_action`` would."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    entries = [
+        AuditEntry(
+            action=action,
+            actor=user,
+            actor_key=actor_key,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            data=data,
+        )
+        for target, data in targets
+    ]
+    return AuditEntry.objects.bulk_create(entries)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from safedata.audit.models import log_action
+from safedata.audit.models import log_action, log_actions
 from safedata.documents import language
 from safedata.documents.models import Document, License, Visibility
 from safedata.ratelimit import Rate, hit
@@ -189,13 +189,17 @@ class BulkReport:
         return self.count(LineStatus.REJECTED)
 
 
+BULK_CHUNK = 500
+"""Accepted lines stored per transaction: short write locks, few round trips."""
+
+
 def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport:
     """Store every valid line of a JSONL file; report on each line.
 
-    Each accepted line is stored in its own transaction; a rejected line stores
-    nothing; a text already stored (or earlier in the file) is reported as a
-    duplicate, so uploading the same file twice creates nothing new. Raises
-    ``UploadError`` when the file as a whole is refused.
+    Accepted lines are stored in transactions of ``BULK_CHUNK`` lines; a
+    rejected line stores nothing; a text already stored (or earlier in the
+    file) is reported as a duplicate, so uploading the same file twice creates
+    nothing new. Raises ``UploadError`` when the file as a whole is refused.
     """
     _require_aup(aup_accepted)
     try:
@@ -203,38 +207,87 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     except ScreeningError as exc:
         raise UploadError(exc.message, code=exc.identifier) from exc
     _count_upload(uploader)
-    stored = Document.objects.in_bulk(
-        [r.record.sha256 for r in results if r.record is not None], field_name="content_sha256"
-    )
-    by_line: dict[int, Document] = {}
-    rows = [_store_line(result, uploader, stored, by_line) for result in results]
-    return BulkReport(rows)
+    accepted = [r for r in results if r.status == LineStatus.ACCEPTED]
+    stored: dict[str, UploadResult] = {}
+    for start in range(0, len(accepted), BULK_CHUNK):
+        stored |= _store_chunk(accepted[start : start + BULK_CHUNK], uploader)
+    return BulkReport([_report_row(result, stored) for result in results])
 
 
-def _store_line(
-    result: LineResult, uploader: Any, stored: dict[str, Document], by_line: dict[int, Document]
-) -> BulkRow:
+def _unsaved_document(result: LineResult, uploader: Any) -> Document:
     record = result.record
-    if record is None:
-        return BulkRow(result.line, result.status, result.reason)
-    if result.duplicate_of_line is not None:
-        earlier = by_line.get(result.duplicate_of_line)
-        visible = earlier is not None and earlier.visibility == Visibility.VISIBLE
-        return BulkRow(result.line, result.status, result.reason, earlier if visible else None)
-    if record.sha256 in stored:
-        by_line[result.line] = stored[record.sha256]
-        return _duplicate_row(result.line, stored[record.sha256])
-    new = NewDocument(
-        text=record.text,
+    assert record is not None  # only accepted lines are stored
+    return Document(
+        uploader=uploader,
         title=record.title,
+        text=record.text,
+        content_sha256=record.sha256,
         source_url=record.source_url,
         license=record.license,
         language=record.language or language.detect(record.text),
+        char_count=len(record.text),
     )
-    upload = create_document(
+
+
+def _store_chunk(chunk: list[LineResult], uploader: Any) -> dict[str, UploadResult]:
+    """Store the chunk's new texts in one transaction; every hash maps to its document."""
+    hashes = [result.record.sha256 for result in chunk if result.record is not None]
+    known = set(
+        Document.objects.filter(content_sha256__in=hashes).values_list("content_sha256", flat=True)
+    )
+    # Language detection is the slow part of a line: skip it for texts already stored.
+    candidates = [
+        (result, _unsaved_document(result, uploader))
+        for result in chunk
+        if result.record is not None and result.record.sha256 not in known
+    ]
+    try:
+        with transaction.atomic():
+            existing = Document.objects.in_bulk(hashes, field_name="content_sha256")
+            fresh = [(r, d) for r, d in candidates if d.content_sha256 not in existing]
+            Document.objects.bulk_create([document for _, document in fresh])
+            log_actions(
+                "document.uploaded",
+                [(d, {"aup_accepted": True, "via": "bulk", "line": r.line}) for r, d in fresh],
+                actor=uploader,
+            )
+    except IntegrityError:
+        # A concurrent upload stored one of these texts first: go line by line.
+        existing = Document.objects.in_bulk(hashes, field_name="content_sha256")
+        return _as_duplicates(existing) | {
+            d.content_sha256: _store_one(r, d, uploader) for r, d in candidates
+        }
+    return _as_duplicates(existing) | {
+        d.content_sha256: UploadResult(d, created=True) for _, d in fresh
+    }
+
+
+def _as_duplicates(existing: dict[str, Document]) -> dict[str, UploadResult]:
+    return {sha: UploadResult(document, created=False) for sha, document in existing.items()}
+
+
+def _store_one(result: LineResult, document: Document, uploader: Any) -> UploadResult:
+    new = NewDocument(
+        text=document.text,
+        title=document.title,
+        source_url=document.source_url,
+        license=document.license,
+        language=document.language,
+    )
+    return create_document(
         new, uploader, audit_data={"aup_accepted": True, "via": "bulk", "line": result.line}
     )
-    by_line[result.line] = upload.document
+
+
+def _report_row(result: LineResult, stored: dict[str, UploadResult]) -> BulkRow:
+    if result.record is None:
+        return BulkRow(result.line, result.status, result.reason)
+    upload = stored[result.record.sha256]
+    if result.status == LineStatus.DUPLICATE:
+        visible = upload.document.visibility == Visibility.VISIBLE
+        return BulkRow(
+            result.line, result.status, result.reason, upload.document if visible else None
+        )
     if not upload.created:
         return _duplicate_row(result.line, upload.document)
     return BulkRow(result.line, LineStatus.ACCEPTED, document=upload.document)
