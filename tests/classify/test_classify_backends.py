@@ -1,0 +1,49 @@
+"""Every backend through one interface, on the real bundled MiniLM where it needs one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safedata.classify import Model, backend_names, get_backend
+from safedata.classify.backends import MissingExtraError
+from safedata.classify.backends.base import import_extra
+from safedata.classify.train import TrainOptions, train
+from safedata.records import Record
+
+
+def test_backends_are_registered() -> None:
+    assert backend_names() == ["embed", "fasttext", "static"]
+    with pytest.raises(ValueError, match="unknown backend 'svm'"):
+        get_backend("svm")
+
+
+def test_missing_extra_names_the_pip_command() -> None:
+    with pytest.raises(MissingExtraError, match=r"pip install 'safedata\[static\]'"):
+        import_extra("model2vec_not_installed", "static")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["static", "embed"])
+def test_embedding_backend_trains_saves_and_loads(
+    backend: str,
+    tmp_path: Path,
+    corpus: Callable[..., list[Record]],
+    save_records: Callable[..., Path],
+) -> None:
+    data = save_records(tmp_path / "d.parquet", corpus(45))
+    out = tmp_path / backend
+    metrics = train(data, out, TrainOptions(backend=backend, quick=True, folds=2))
+    assert metrics["cross_validation"]["documents"] == 45
+    config = json.loads((out / "config.json").read_text())
+    assert config["backend"] == backend
+    model = Model.load(out)
+    probs = model.predict_proba(["attack exploit steal weapon", "explain learn clear guide"])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    assert probs[0].argmax() == 0
+    assert probs[1].argmax() == 2
+    assert model.predict_proba([]).shape == (0, 3)

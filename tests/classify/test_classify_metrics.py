@@ -1,0 +1,66 @@
+"""Metrics, calibration and near-duplicate grouping on hand-checked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from safedata.classify.dedup import near_duplicate_groups
+from safedata.classify.metrics import (
+    apply_temperature,
+    classification_metrics,
+    cross_fitted_calibration,
+    expected_calibration_error,
+    fit_temperature,
+)
+
+
+def test_ece_of_perfectly_calibrated_and_overconfident_predictions() -> None:
+    labels = np.array([0, 0, 0, 1])
+    calibrated = np.tile([0.75, 0.25, 0.0], (4, 1))
+    assert expected_calibration_error(labels, calibrated) == pytest.approx(0.0)
+    overconfident = np.tile([1.0, 0.0, 0.0], (4, 1))
+    assert expected_calibration_error(labels, overconfident) == pytest.approx(0.25)
+
+
+def test_metrics_of_a_known_confusion() -> None:
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    probs = np.eye(3)[[0, 1, 1, 2, 2, 0]] * 0.8 + 0.2 / 3
+    metrics = classification_metrics(labels, probs)
+    assert metrics["confusion"] == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert metrics["per_label"]["great"]["recall"] == pytest.approx(2 / 3)
+    assert metrics["per_label"]["unsafe"]["precision"] == pytest.approx(0.5)
+    assert metrics["accuracy"] == pytest.approx(4 / 6)
+    assert metrics["roc_auc"]["great_vs_rest"] == pytest.approx(5 / 6)
+
+
+def test_auc_is_none_without_positives() -> None:
+    metrics = classification_metrics(np.array([1, 2]), np.array([[0, 0.5, 0.5], [0, 0.2, 0.8]]))
+    assert metrics["roc_auc"]["unsafe_vs_rest"] is None
+
+
+def test_temperature_recovers_softened_probabilities() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3000, 3)) * 3
+    true = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(3, p=p) for p in true])
+    sharpened = apply_temperature(true, 0.5)
+    assert fit_temperature(labels, sharpened) == pytest.approx(2.0, rel=0.15)
+    folds = np.arange(3000) % 3
+    calibrated = cross_fitted_calibration(labels, sharpened, folds)
+    ece_after = expected_calibration_error(labels, calibrated)
+    assert ece_after < expected_calibration_error(labels, sharpened) / 2
+
+
+def test_near_duplicates_share_a_group_and_others_do_not() -> None:
+    base = "the quick brown fox jumps over the lazy dog near the river bank today"
+    texts = [
+        base,
+        base + " again",
+        base.upper(),
+        "completely different words about cooking pasta well",
+        "",
+    ]
+    groups = near_duplicate_groups(texts)
+    assert groups[0] == groups[1] == groups[2]
+    assert len({groups[0], groups[3], groups[4]}) == 3
