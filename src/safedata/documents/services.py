@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from safedata.audit.models import log_action, log_actions
-from safedata.documents import language
+from safedata.documents import language, predictions
 from safedata.documents.models import Document, License, Visibility
 from safedata.ratelimit import Rate, hit
 from safedata.screening import Limits, ScreeningError, content_sha256, normalise_text, screen_bytes
@@ -128,6 +128,7 @@ def create_document(
     except IntegrityError:
         # A concurrent upload of the same text won the race.
         return UploadResult(Document.objects.get(content_sha256=digest), created=False)
+    predictions.predict_new_document(document)
     return UploadResult(document, created=True)
 
 
