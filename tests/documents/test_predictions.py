@@ -90,3 +90,14 @@ def test_document_page_shows_the_prediction_apart(
     document = make_document(great_text())
     page = client.get(f"/documents/{document.pk}/").content.decode()
     assert "model prediction" in page.lower()
+
+
+def test_bulk_uploads_get_predictions(with_model: Path, uploader: Any) -> None:
+    import json
+
+    from safedata.documents.services import bulk_upload
+
+    lines = [json.dumps({"text": f"{great_text()} line {i}"}) for i in range(3)]
+    report = bulk_upload("\n".join(lines).encode(), uploader, aup_accepted=True)
+    assert report.accepted == 3
+    assert Document.objects.filter(model_version="").count() == 0

@@ -63,12 +63,19 @@ def predict_documents(documents: Iterable[Document], model: Model) -> int:
 
 def predict_new_document(document: Document) -> None:
     """Predict for a fresh upload when a model is configured; never raises."""
+    predict_new_documents([document])
+
+
+def predict_new_documents(documents: list[Document]) -> None:
+    """Predict for fresh uploads (a bulk file, say) when a model is configured; never raises."""
+    if not documents:
+        return
     try:
         model = configured_model()
         if model is not None:
-            predict_documents([document], model)
+            predict_documents(documents, model)
     except Exception:
-        logger.exception("model prediction failed for document %s", document.pk)
+        logger.exception("model prediction failed for %d new documents", len(documents))
 
 
 def predict_stale(batch_size: int = 512) -> int:

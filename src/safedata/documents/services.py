@@ -211,7 +211,9 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     accepted = [r for r in results if r.status == LineStatus.ACCEPTED]
     stored: dict[str, UploadResult] = {}
     for start in range(0, len(accepted), BULK_CHUNK):
-        stored |= _store_chunk(accepted[start : start + BULK_CHUNK], uploader)
+        chunk = _store_chunk(accepted[start : start + BULK_CHUNK], uploader)
+        predictions.predict_new_documents([r.document for r in chunk.values() if r.created])
+        stored |= chunk
     return BulkReport([_report_row(result, stored) for result in results])
 
 
