@@ -27,6 +27,13 @@ class InvalidRating(VoteError):
     code = "invalid_rating"
 
 
+_TALLY_FIELDS = (
+    "uploader", "votes_unsafe", "votes_neutral", "votes_great", "votes_total",
+    "score", "label", "confidence", "status",
+)
+"""What a vote reads from the locked row; the text (up to MAX_DOCUMENT_CHARS) stays deferred."""
+
+
 def consensus_for(counts: Counts) -> Consensus:
     """The consensus under the configured method and parameters."""
     method = get_method(settings.SAFEDATA_CONSENSUS_METHOD)
@@ -55,7 +62,9 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
     if voter.is_new and voter.network_key:
         hit("vote-new-voter", voter.network_key, rate)
     with transaction.atomic():
-        document = Document.objects.public().select_for_update().get(pk=document_id)
+        document = (
+            Document.objects.public().select_for_update().only(*_TALLY_FIELDS).get(pk=document_id)
+        )
         if voter.user_id is not None and voter.user_id == document.uploader_id:
             raise OwnDocument("You cannot vote on a document you uploaded.")
         existing = Vote.objects.filter(document=document, voter_key=voter.key).first()
