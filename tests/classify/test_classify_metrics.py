@@ -7,11 +7,11 @@ import pytest
 
 from safedata.classify.dedup import near_duplicate_groups
 from safedata.classify.metrics import (
-    apply_temperature,
+    Calibration,
     classification_metrics,
     cross_fitted_calibration,
     expected_calibration_error,
-    fit_temperature,
+    fit_calibration,
 )
 
 
@@ -39,17 +39,27 @@ def test_auc_is_none_without_positives() -> None:
     assert metrics["roc_auc"]["unsafe_vs_rest"] is None
 
 
-def test_temperature_recovers_softened_probabilities() -> None:
+def test_calibration_recovers_the_true_probabilities() -> None:
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(3000, 3)) * 3
     true = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     labels = np.array([rng.choice(3, p=p) for p in true])
-    sharpened = apply_temperature(true, 0.5)
-    assert fit_temperature(labels, sharpened) == pytest.approx(2.0, rel=0.15)
+    sharpened = Calibration(0.5).apply(true)
+    fitted = fit_calibration(labels, sharpened)
+    assert fitted.temperature == pytest.approx(2.0, rel=0.15)
+    assert max(abs(b) for b in fitted.bias) < 0.2
     folds = np.arange(3000) % 3
     calibrated = cross_fitted_calibration(labels, sharpened, folds)
     ece_after = expected_calibration_error(labels, calibrated)
     assert ece_after < expected_calibration_error(labels, sharpened) / 2
+
+
+def test_calibration_bias_undoes_a_shifted_prior() -> None:
+    rng = np.random.default_rng(1)
+    labels = rng.choice(3, size=4000, p=[0.1, 0.1, 0.8])
+    balanced = np.full((4000, 3), 1 / 3)
+    fitted = fit_calibration(labels, balanced)
+    np.testing.assert_allclose(fitted.apply(balanced)[0], [0.1, 0.1, 0.8], atol=0.02)
 
 
 def test_near_duplicates_share_a_group_and_others_do_not() -> None:

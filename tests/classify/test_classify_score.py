@@ -145,7 +145,7 @@ def test_shards_of_another_model_are_refused(
     source = str(corpus_file(tmp_path / "c.jsonl", 5))
     score(model_dir, [source], tmp_path / "out", OPTIONS, progress=False)
     config = json.loads((model_copy / "config.json").read_text())
-    config["temperature"] = 2.0
+    config["calibration"] = {"temperature": 2.0, "bias": [0.0, 0.0, 0.0]}
     (model_copy / "config.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match="written by another model"):
         score(model_copy, [source], tmp_path / "out", OPTIONS, progress=False)

@@ -29,8 +29,8 @@ def model_card(config: ModelConfig, metrics: dict[str, Any]) -> str:
     cv = metrics["cross_validation"]
     training = config.training
     calibration = (
-        f"temperature scaling, T = {config.temperature:.3f}"
-        if config.temperature is not None
+        f"temperature scaling with per-label bias: `{config.calibration}`"
+        if config.calibration is not None
         else "none (it did not lower the cross-fitted ECE)"
     )
     return f"""# Model card: safedata {config.backend} classifier
@@ -88,5 +88,5 @@ See `metrics.json`, `confusion.png` and `reliability.png`.
 - Metrics are cross-validated on the same snapshot and are optimistic for other corpora;
   run `safedata evaluate` on data of your own.
 - The `fasttext` `.bin` loads in other tools unchanged, but they get uncalibrated
-  probabilities: the temperature above is applied by safedata only.
+  probabilities: the calibration above is applied by safedata only.
 """

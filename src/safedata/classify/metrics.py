@@ -6,6 +6,7 @@ are (n, 3) matrices in the same order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -86,35 +87,49 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray) -> dict[str, A
     }
 
 
-def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
-    """Probabilities rescaled as softmax(log p / T): T > 1 softens, T < 1 sharpens."""
-    logits = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+@dataclass(frozen=True)
+class Calibration:
+    """softmax(log p / temperature + bias): temperature scaling plus a per-label bias.
+
+    The bias undoes the shift that class-balanced training gives the
+    probabilities of rare and common labels; the temperature fixes over- or
+    under-confidence.
+    """
+
+    temperature: float = 1.0
+    bias: tuple[float, ...] = (0.0, 0.0, 0.0)
+
+    def apply(self, probs: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities."""
+        logits = np.log(np.clip(probs, 1e-12, 1.0)) / self.temperature + np.array(self.bias)
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
-def fit_temperature(labels: np.ndarray, probs: np.ndarray) -> float:
-    """The temperature that minimises the log loss of ``probs`` (searched in [0.05, 20])."""
-    from scipy.optimize import minimize_scalar
+def fit_calibration(labels: np.ndarray, probs: np.ndarray) -> Calibration:
+    """The temperature and biases that minimise the log loss of ``probs``."""
+    from scipy.optimize import minimize
 
     rows = np.arange(len(labels))
 
-    def loss(log_t: float) -> float:
-        scaled = apply_temperature(probs, float(np.exp(log_t)))
+    def loss(x: np.ndarray) -> float:
+        calibration = Calibration(float(np.exp(x[0])), (0.0, float(x[1]), float(x[2])))
+        scaled = calibration.apply(probs)
         return float(-np.log(np.clip(scaled[rows, labels], 1e-12, 1.0)).mean())
 
-    result = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(result.x))
+    bounds = [(np.log(0.05), np.log(20.0)), (-5.0, 5.0), (-5.0, 5.0)]
+    result = minimize(loss, np.zeros(3), method="L-BFGS-B", bounds=bounds)
+    x = result.x
+    return Calibration(float(np.exp(x[0])), (0.0, float(x[1]), float(x[2])))
 
 
 def cross_fitted_calibration(
     labels: np.ndarray, probs: np.ndarray, folds: np.ndarray
 ) -> np.ndarray:
-    """Out-of-fold probabilities calibrated with a temperature fitted on the other folds only."""
+    """Out-of-fold probabilities calibrated with a calibration fitted on the other folds only."""
     calibrated = np.empty_like(probs)
     for fold in np.unique(folds):
         held = folds == fold
-        temperature = fit_temperature(labels[~held], probs[~held])
-        calibrated[held] = apply_temperature(probs[held], temperature)
+        calibrated[held] = fit_calibration(labels[~held], probs[~held]).apply(probs[held])
     return calibrated

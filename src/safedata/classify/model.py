@@ -21,7 +21,7 @@ import numpy as np
 import safedata
 from safedata.classify.backends import Backend, MissingExtraError, Params, get_backend
 from safedata.classify.errors import ModelError
-from safedata.classify.metrics import apply_temperature
+from safedata.classify.metrics import Calibration
 from safedata.consensus import LABELS
 
 CONFIG_FILE = "config.json"
@@ -37,8 +37,8 @@ class ModelConfig:
     backend: str
     params: Params
     weights: list[str]
-    temperature: float | None = None
-    """Temperature applied to the backend's probabilities, or None when calibration did not help."""
+    calibration: dict[str, Any] | None = None
+    """``Calibration`` fields applied to the backend's probabilities; None when it did not help."""
     training: dict[str, Any] = field(default_factory=dict)
     labels: list[str] = field(default_factory=lambda: [label.value for label in LABELS])
     safedata_version: str = safedata.__version__
@@ -61,9 +61,9 @@ class Model:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities (n, 3) in ``LABELS`` order."""
         probs = self.backend.predict_proba(texts)
-        if self.config.temperature is None or len(probs) == 0:
+        if self.config.calibration is None or len(probs) == 0:
             return probs
-        return apply_temperature(probs, self.config.temperature)
+        return Calibration(**self.config.calibration).apply(probs)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> Model:

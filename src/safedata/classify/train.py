@@ -2,15 +2,16 @@
 
 Splits keep near-duplicates together (MinHash groups, ``StratifiedGroupKFold``).
 Hyperparameters are chosen by macro-F1 on one such split; the reported metrics
-come from k-fold cross-validation with the chosen ones; a temperature fitted on
-the out-of-fold predictions is kept only when, cross-fitted, it lowers the ECE.
+come from k-fold cross-validation with the chosen ones; a calibration fitted on
+the out-of-fold predictions (temperature and per-label bias) is kept only when,
+cross-fitted, it lowers the ECE.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from safedata.classify.errors import DataError
 from safedata.classify.metrics import (
     classification_metrics,
     cross_fitted_calibration,
-    fit_temperature,
+    fit_calibration,
 )
 from safedata.classify.model import CARD_FILE, METRICS_FILE, ModelConfig, write_folder_atomically
 from safedata.classify.plots import CONFUSION_PNG, RELIABILITY_PNG, confusion_png, reliability_png
@@ -175,14 +176,15 @@ def train(data_path: Path, out: Path, options: TrainOptions) -> dict[str, Any]:
     labels = trainer.data.labels
     calibrated = cross_fitted_calibration(labels, raw, trainer.folds.assignment)
     metrics = _metrics(trainer, params, trials, raw, calibrated)
-    temperature = fit_temperature(labels, raw) if metrics["calibration"]["applied"] else None
+    applied = metrics["calibration"]["applied"]
+    calibration = asdict(fit_calibration(labels, raw)) if applied else None
     final = trainer.probe.with_params(params)
     final.fit(trainer.features, trainer.targets(params), trainer.weights)
 
     def fill(folder: Path) -> None:
         weights = final.save(folder)
         config = ModelConfig(
-            options.backend, final.params, weights, temperature, _training(trainer)
+            options.backend, final.params, weights, calibration, _training(trainer)
         )
         (folder / "config.json").write_text(config.to_json(), encoding="utf-8")
         (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -210,7 +212,7 @@ def _metrics(
         "cross_validation": after if applied else before,
         "uncalibrated": before,
         "calibration": {
-            "method": "temperature",
+            "method": "temperature scaling with per-label bias",
             "applied": applied,
             "ece_before": before["ece"],
             "ece_after_cross_fitted": after["ece"],
