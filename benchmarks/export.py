@@ -223,7 +223,7 @@ def backend_env(backend: str, workdir: Path, admin_url: str) -> dict[str, str]:
         import psycopg
 
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS safedata_bench")
+            conn.execute("DROP DATABASE IF EXISTS safedata_bench WITH (FORCE)")
             conn.execute("CREATE DATABASE safedata_bench")
         env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/safedata_bench"
     return env

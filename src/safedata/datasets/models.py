@@ -45,8 +45,8 @@ class Snapshot(models.Model):
     objects = SnapshotQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]  # noqa: RUF012 - Django reads Meta lists
-        constraints = [  # noqa: RUF012
+        ordering = ["-created_at", "-id"]
+        constraints = [
             models.CheckConstraint(
                 condition=Q(status="building") | Q(published_at__isnull=False),
                 name="snapshot_published_has_time",
@@ -83,7 +83,7 @@ class SnapshotRow(models.Model):
     status = models.CharField(max_length=16, choices=ConsensusStatus.choices)
 
     class Meta:
-        constraints = [  # noqa: RUF012 - Django reads Meta lists
+        constraints = [
             models.UniqueConstraint(fields=["snapshot", "document"], name="snapshot_row_unique"),
         ]
 

@@ -10,11 +10,13 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any, BinaryIO, cast
 
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -37,8 +39,14 @@ from safedata.datasets.card import (
 )
 from safedata.datasets.models import Snapshot, SnapshotRow
 from safedata.documents.models import Document
-from safedata.records import FIELD_NAMES, LABEL_VALUES, STATUS_VALUES, formats, open_writer
-from safedata.records.schema import rows_to_batch
+from safedata.records import (
+    FIELD_NAMES,
+    LABEL_VALUES,
+    SCHEMA,
+    STATUS_VALUES,
+    formats,
+    open_writer,
+)
 
 BATCH_SIZE = 5_000
 PREVIEW_ROWS = 100
@@ -148,7 +156,7 @@ def _number(params: Mapping[str, str], name: str, low: float, high: float) -> fl
 
 def parse_filter(params: Mapping[str, str]) -> DatasetFilter:
     """The filter in ``params``; ``DatasetError`` names the accepted values."""
-    min_votes = _number(params, "min_votes", 0, 1_000_000)
+    min_votes = _number(params, "min_votes", 0, 100_000)
     if min_votes != int(min_votes):
         raise DatasetError(f"min_votes must be a whole number, not {params['min_votes']!r}.")
     return DatasetFilter(
@@ -167,6 +175,38 @@ def parse_format(value: str | None, default: str = "jsonl") -> str:
     return fmt
 
 
+def fetch_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows as the database driver returns them, skipping the ORM's per-row conversion.
+
+    On SQLite that leaves timestamps as text, which ``to_batch`` converts a whole
+    column at a time; this is most of the cost of reading a large table otherwise.
+    """
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _timestamps(column: Sequence[Any], dtype: pa.DataType) -> pa.Array:
+    if not column or not isinstance(column[0], str):
+        return pa.array(column, type=dtype)
+    # SQLite text written by Django: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    parsed = pa.array(column, type=pa.string()).cast(pa.timestamp("us"))
+    return parsed.cast(pa.timestamp(dtype.unit), safe=False).cast(dtype)
+
+
+def to_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
+    """A record batch from rows in schema order, as ``fetch_rows`` returns them."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(SCHEMA)
+    arrays = [
+        _timestamps(column, field.type)
+        if pa.types.is_timestamp(field.type)
+        else pa.array(column, type=field.type)
+        for column, field in zip(columns, SCHEMA, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+
+
 def keyset_batches(
     rows: QuerySet[Any], key: str, columns: Sequence[str], batch_size: int | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
@@ -179,7 +219,7 @@ def keyset_batches(
     last: Any = None
     while True:
         page = rows if last is None else rows.filter(**{f"{key}__gt": last})
-        batch = list(page.order_by(key).values_list(*columns)[:batch_size])
+        batch = fetch_rows(page.order_by(key).values_list(*columns)[:batch_size])
         if batch:
             yield batch
         if len(batch) < batch_size:
@@ -191,7 +231,7 @@ def live_batches(view: DatasetFilter, batch_size: int | None = None) -> Iterator
     """The current rows of a filtered view as Arrow batches in the record schema."""
     documents = view.apply(publishable_documents())
     for rows in keyset_batches(documents, "id", LIVE_COLUMNS, batch_size or BATCH_SIZE):
-        yield rows_to_batch(rows)
+        yield to_batch(rows)
 
 
 def preview(view: DatasetFilter, limit: int = PREVIEW_ROWS) -> tuple[int, list[dict[str, Any]]]:
@@ -321,7 +361,7 @@ def frozen_batches(snapshot: Snapshot, batch_size: int | None = None) -> Iterato
     """The snapshot's rows as they stood at release, in document id order."""
     rows = SnapshotRow.objects.filter(snapshot=snapshot)
     for page in keyset_batches(rows, "document_id", FROZEN_COLUMNS, batch_size):
-        yield rows_to_batch(page)
+        yield to_batch(page)
 
 
 def _sha256(path: Path) -> str:
@@ -330,6 +370,40 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def overlapped(
+    batches: Iterator[pa.RecordBatch], consume: Callable[[pa.RecordBatch], None]
+) -> None:
+    """``consume`` every batch in a second thread while this one reads the next page.
+
+    The database stays on the calling thread (Django connections are per thread);
+    Parquet encoding and compression release the GIL, so the two overlap.
+    """
+    pending: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        while (batch := pending.get()) is not None:
+            if failures:
+                continue  # keep draining so the reader never blocks on a full queue
+            try:
+                consume(batch)
+            except BaseException as error:
+                failures.append(error)
+
+    worker = threading.Thread(target=work, name="snapshot-writer", daemon=True)
+    worker.start()
+    try:
+        for batch in batches:
+            if failures:
+                break
+            pending.put(batch)
+    finally:
+        pending.put(None)
+        worker.join()
+    if failures:
+        raise failures[0]
 
 
 def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = None) -> bytes:
@@ -341,11 +415,14 @@ def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = 
     (directory / "data").mkdir(parents=True)
     writers = {fmt: open_writer(directory / f"{DATA_STEM}.{fmt}", fmt) for fmt in snapshot.formats}
     stats = SnapshotStats()
+
+    def consume(batch: pa.RecordBatch) -> None:
+        stats.add(batch)
+        for writer in writers.values():
+            writer.write_batch(batch)
+
     try:
-        for batch in frozen_batches(snapshot, batch_size):
-            stats.add(batch)
-            for writer in writers.values():
-                writer.write_batch(batch)
+        overlapped(frozen_batches(snapshot, batch_size), consume)
         for writer in writers.values():
             writer.close()
     except BaseException:

@@ -17,10 +17,14 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 
 from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
-from safedata.datasets.services import LIVE_COLUMNS, keyset_batches, publishable_documents
+from safedata.datasets.services import (
+    LIVE_COLUMNS,
+    keyset_batches,
+    publishable_documents,
+    to_batch,
+)
 from safedata.documents.models import ConsensusStatus, Document
 from safedata.records import SCHEMA
-from safedata.records.schema import rows_to_batch
 
 SOFT_LABELS = ("soft_unsafe", "soft_neutral", "soft_great")
 CLASSIFY_SCHEMA = pa.schema(
@@ -48,7 +52,7 @@ def export_classify(out: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> dict
     labels: Counter[str] = Counter()
     try:
         for rows in keyset_batches(settled_documents(), "id", LIVE_COLUMNS):
-            batch = with_soft_labels(rows_to_batch(rows))
+            batch = with_soft_labels(to_batch(rows))
             labels.update(batch.column("label").to_pylist())
             for writer in writers:
                 writer.write(batch)
