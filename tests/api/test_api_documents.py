@@ -150,7 +150,7 @@ def test_malformed_json_is_400(client: Client, member_token: str) -> None:
         URL, "{not json", content_type="application/json", headers=auth(member_token)
     )
     assert response.status_code == 400
-    assert "error" in response.json()
+    assert code_of(response) == "invalid_json"
 
 
 def test_text_over_character_limit_is_413(
