@@ -349,3 +349,30 @@ def test_openapi_lists_v1_endpoints(client: Client, db: None) -> None:
         "/api/v1/csrf",
     } <= set(paths)
     assert client.get("/api/docs").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "member", "uploader", "moderator"])
+def test_every_persona_lists_the_same_public_documents(
+    client: Client,
+    make_document: Callable[..., Document],
+    persona: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    shown, hidden = make_document(), make_document()
+    hide(hidden)
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    assert ids(client.get(URL)) == [shown.pk]
+
+
+@pytest.mark.parametrize("persona", ["uploader", "moderator"])
+def test_members_of_every_role_upload_with_a_token(
+    post_json: Callable[..., Any],
+    issue_token: Callable[[Any], str],
+    persona: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    user = request.getfixturevalue(persona)
+    response = post_json(URL, {"text": f"{TEXT} by {persona}"}, token=issue_token(user))
+    assert response.status_code == 201
+    assert Document.objects.get(pk=response.json()["id"]).uploader == user
