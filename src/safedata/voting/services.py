@@ -28,8 +28,15 @@ class InvalidRating(VoteError):
 
 
 _TALLY_FIELDS = (
-    "uploader", "votes_unsafe", "votes_neutral", "votes_great", "votes_total",
-    "score", "label", "confidence", "status",
+    "uploader",
+    "votes_unsafe",
+    "votes_neutral",
+    "votes_great",
+    "votes_total",
+    "score",
+    "label",
+    "confidence",
+    "status",
 )
 """What a vote reads from the locked row; the text (up to MAX_DOCUMENT_CHARS) stays deferred."""
 
@@ -72,15 +79,21 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
             return document, consensus_for(document.counts)
         previous = existing.rating if existing is not None else None
         if existing is None:
-            Vote.objects.create(document=document, voter_key=voter.key, user=voter.user,
-                                rating=rating)
+            Vote.objects.create(
+                document=document, voter_key=voter.key, user=voter.user, rating=rating
+            )
         else:
             existing.rating = rating
             existing.save(update_fields=["rating", "updated_at"])
         consensus = consensus_for(_adjusted(document.counts, previous, rating))
         document.save(update_fields=document.apply_consensus(consensus))
-        log_action("vote.cast", document, actor=voter.user, actor_key=voter.key,
-                   data={"rating": rating, "previous": previous})
+        log_action(
+            "vote.cast",
+            document,
+            actor=voter.user,
+            actor_key=voter.key,
+            data={"rating": rating, "previous": previous},
+        )
     return document, consensus
 
 
