@@ -60,9 +60,10 @@ def test_token_upload_creates_document(
     document = Document.objects.get(pk=body["id"])
     assert document.uploader == member
     assert document.license == "CC0-1.0"
-    assert AuditEntry.objects.filter(
-        action="document.uploaded", target_id=str(document.pk), actor=member
-    ).exists()
+    assert body["language"] == "en"  # detected, as for the upload form
+    entry = AuditEntry.objects.get(action="document.uploaded", target_id=str(document.pk))
+    assert entry.actor == member
+    assert entry.data == {"aup_accepted": True, "via": "api"}
 
 
 def test_exact_duplicate_answers_200_with_existing(

@@ -26,10 +26,9 @@ from safedata.documents.models import Document, DocumentQuerySet, License, Visib
 from safedata.documents.services import (
     NewDocument,
     UploadError,
-    create_document,
     normalise_text,
+    upload_document,
 )
-from safedata.ratelimit import Rate, hit
 
 router = Router(tags=["documents"])
 
@@ -187,7 +186,6 @@ def _check_upload(payload: UploadIn) -> None:
 def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
     """201 with the new document; 200 with ``duplicate: true`` when the same text exists."""
     user = request.auth.user  # type: ignore[attr-defined]
-    hit("upload", f"u:{user.pk}", Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
     _check_upload(payload)
     new = NewDocument(
         text=payload.text,
@@ -196,9 +194,10 @@ def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
         license=payload.license,
     )
     try:
-        result = create_document(new, user)
+        # Using the API means accepting the Acceptable Use Policy (said on the token page).
+        result = upload_document(new, user, aup_accepted=True, detect_language=True, via="api")
     except UploadError as exc:
-        raise ApiError(400, exc.code, str(exc)) from exc
+        raise ApiError(413 if exc.too_large else 400, exc.code, exc.message) from exc
     if result.document.visibility != Visibility.VISIBLE:
         raise ApiError(
             409,

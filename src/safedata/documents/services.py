@@ -144,7 +144,12 @@ def _count_upload(uploader: Any) -> None:
 
 
 def upload_document(
-    new: NewDocument, uploader: Any, *, aup_accepted: bool, detect_language: bool
+    new: NewDocument,
+    uploader: Any,
+    *,
+    aup_accepted: bool,
+    detect_language: bool,
+    via: str = "form",
 ) -> UploadResult:
     """A member's upload from the form or the API.
 
@@ -157,7 +162,7 @@ def upload_document(
     _count_upload(uploader)
     if detect_language:
         new = replace(new, language=language.detect(text))
-    return create_document(new, uploader, audit_data={"aup_accepted": True, "via": "form"})
+    return create_document(new, uploader, audit_data={"aup_accepted": True, "via": via})
 
 
 @dataclass(frozen=True)
