@@ -58,7 +58,7 @@ def make_record() -> MakeRecord:
 @pytest.fixture
 def records(make_record: MakeRecord) -> list[Record]:
     """Five records with non-ASCII text, quotes, new lines and each label."""
-    texts = ["plain", "café ☕ 東京", 'quote " and, comma', "two\nlines\r\nhere", ""]
+    texts = ["plain", "café ☕ 東京", 'quote " and, comma', "two\nlines\r\nand a lone\rreturn", ""]
     labels = ["great", "neutral", "unsafe", "great", "neutral"]
     return [
         make_record(i, text, label=label, score=-0.25 * i + 0.5)

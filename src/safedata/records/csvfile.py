@@ -1,4 +1,7 @@
-"""CSV with a header row of the schema's field names, UTF-8, ``\\n`` line ends.
+"""CSV (RFC 4180) with a header row of the schema's field names, UTF-8, CRLF line ends.
+
+CRLF line ends make the writer quote every field that holds a carriage return
+or a new line, so texts with a lone ``\\r`` read back unchanged.
 
 Numbers are written as Python writes them (floats round-trip exactly) and
 timestamps as ISO-8601 UTC with milliseconds, like JSON Lines.
@@ -38,7 +41,7 @@ class CsvWriter(RecordWriter):
 
     def _start(self, sink: BinaryIO) -> None:
         self._text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
-        self._csv = csv.writer(self._text, lineterminator="\n")
+        self._csv = csv.writer(self._text, lineterminator="\r\n")
         self._csv.writerow(FIELD_NAMES)
 
     def _write(self, batch: pa.RecordBatch) -> None:
