@@ -1,13 +1,18 @@
 """Static embeddings distilled locally with model2vec from the bundled MiniLM, + a linear head.
 
 Distillation runs every token of MiniLM's vocabulary through the model once
-(about 15 s on a CPU) and keeps one vector per token; a document's embedding
-is then the mean of its token vectors, with no transformer at inference time.
-Needs the ``static`` extra.
+(15 s to minutes on a CPU) and keeps one vector per token; a document's
+embedding is then the mean of its token vectors, with no transformer at
+inference time. The distilled vectors are cached in
+``$XDG_CACHE_HOME/safedata`` (``~/.cache/safedata``), so later trainings skip
+that step; a trained model folder holds its own copy. Needs the ``static`` extra.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +33,31 @@ def minilm_path() -> Path:
     return Path(package.get_model_path())
 
 
+def cache_dir() -> Path:
+    """Where distilled embeddings are kept between trainings."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "safedata"
+
+
+def distilled(pca_dims: int) -> Any:
+    """MiniLM distilled to static embeddings of ``pca_dims``, from the cache when there."""
+    model2vec = import_extra("model2vec", EXTRA)
+    folder = cache_dir() / f"static-minilm-pca{pca_dims}-model2vec{model2vec.__version__}"
+    if (folder / "config.json").exists():
+        return model2vec.StaticModel.from_pretrained(str(folder))
+    import_extra("skeletoken", EXTRA)
+    distill = import_extra("model2vec.distill", EXTRA).distill
+    encoder = distill(model_name=str(minilm_path()), pca_dims=pca_dims, device="cpu")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    encoder.save_pretrained(str(temporary))
+    try:
+        temporary.rename(folder)
+    except OSError:  # another training cached it meanwhile
+        shutil.rmtree(temporary, ignore_errors=True)
+    return encoder
+
+
 @register_backend
 class StaticBackend(Backend):
     """model2vec static embeddings + logistic regression: fast, and knows word meanings."""
@@ -46,11 +76,7 @@ class StaticBackend(Backend):
 
     def _encoder(self) -> Any:
         if self.encoder is None:
-            import_extra("skeletoken", EXTRA)
-            distill = import_extra("model2vec.distill", EXTRA).distill
-            self.encoder = distill(
-                model_name=str(minilm_path()), pca_dims=self.params["pca_dims"], device="cpu"
-            )
+            self.encoder = distilled(self.params["pca_dims"])
         return self.encoder
 
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
