@@ -354,6 +354,9 @@ def _freeze_rows(snapshot: Snapshot) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [snapshot.pk, *select_params])
+        # Fresh statistics, or PostgreSQL may plan each keyset page as a scan of every
+        # remaining row (quadratic in the snapshot's size).
+        cursor.execute(f"ANALYZE {qn(rows_table)}")
     return SnapshotRow.objects.filter(snapshot=snapshot).count()
 
 
