@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "safedata_bench"
+DB_NAME = "safedata_bench_votes"  # its own: benchmarks/export.py uses safedata_bench
 
 LUA_COMMON = """
 local threads = {}
