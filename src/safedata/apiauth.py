@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from ninja.utils import check_csrf
 
 from safedata.accounts.models import ApiToken
 from safedata.apierrors import ApiError, error_response
@@ -53,9 +54,6 @@ def _bearer(request: HttpRequest) -> str | None:
 
 
 def _check_csrf(request: HttpRequest) -> None:
-    # Imported late: ninja.utils imports Django's CSRF middleware at module level.
-    from ninja.utils import check_csrf
-
     if request.method not in _SAFE_METHODS and check_csrf(request) is not None:
         raise ApiError(
             403,
