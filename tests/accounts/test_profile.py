@@ -100,3 +100,10 @@ def test_uploads_are_paginated(uploader: Any, make_document: Callable[..., Any])
     second = client.get("/accounts/profile/", {"uploads_page": 2}).content.decode()
     assert second.count(">Upload number ") == 2
     assert "Page 2 of 2" in second
+
+
+def test_profile_links_to_api_tokens_and_password(client: Any, member: Any) -> None:
+    client.force_login(member)
+    page = client.get("/accounts/profile/").content.decode()
+    assert 'href="/accounts/tokens/"' in page
+    assert 'href="/accounts/password/change/"' in page
