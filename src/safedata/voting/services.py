@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from safedata.audit.models import log_action
 from safedata.consensus import Consensus, Counts, get_method
 from safedata.documents.models import Document
 from safedata.ratelimit import Rate, hit
+from safedata.voting import sql
 from safedata.voting.identity import Voter
 from safedata.voting.models import Rating, Vote
 
@@ -25,20 +26,6 @@ class OwnDocument(VoteError):
 
 class InvalidRating(VoteError):
     code = "invalid_rating"
-
-
-_TALLY_FIELDS = (
-    "uploader",
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
-    "votes_total",
-    "score",
-    "label",
-    "confidence",
-    "status",
-)
-"""What a vote reads from the locked row; the text (up to MAX_DOCUMENT_CHARS) stays deferred."""
 
 
 def consensus_for(counts: Counts) -> Consensus:
@@ -60,7 +47,8 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
 
     Raises ``Document.DoesNotExist``, ``InvalidRating``, ``OwnDocument`` or
     ``safedata.ratelimit.RateLimited``. The document row is locked for the
-    duration, so concurrent votes on it never lose an update.
+    duration, so concurrent votes on it never lose an update. The returned
+    document holds the tallies; its other fields load when read.
     """
     if rating not in Rating.values:
         raise InvalidRating(f"rating must be one of: {', '.join(Rating.values)}")
@@ -69,32 +57,27 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
     if voter.is_new and voter.network_key:
         hit("vote-new-voter", voter.network_key, rate)
     with transaction.atomic():
-        document = (
-            Document.objects.public().select_for_update().only(*_TALLY_FIELDS).get(pk=document_id)
-        )
-        if voter.user_id is not None and voter.user_id == document.uploader_id:
+        tally = sql.lock_tally(document_id, voter.key)
+        if tally is None:
+            raise Document.DoesNotExist(f"no visible document {document_id}")
+        if voter.user_id is not None and voter.user_id == tally.uploader_id:
             raise OwnDocument("You cannot vote on a document you uploaded.")
-        existing = Vote.objects.filter(document=document, voter_key=voter.key).first()
-        if existing is not None and existing.rating == rating:
-            return document, consensus_for(document.counts)
-        previous = existing.rating if existing is not None else None
-        if existing is None:
-            Vote.objects.create(
-                document=document, voter_key=voter.key, user=voter.user, rating=rating
-            )
-        else:
-            existing.rating = rating
-            existing.save(update_fields=["rating", "updated_at"])
-        consensus = consensus_for(_adjusted(document.counts, previous, rating))
-        document.save(update_fields=document.apply_consensus(consensus))
-        log_action(
+        if tally.previous == rating:
+            consensus = consensus_for(Counts(*tally.counts))
+            return sql.partial_document(document_id, tally, consensus), consensus
+        consensus = consensus_for(_adjusted(Counts(*tally.counts), tally.previous, rating))
+        now = timezone.now()
+        sql.upsert_vote(document_id, voter.key, voter.user_id, rating, now)
+        sql.store_consensus(document_id, consensus)
+        sql.insert_audit(
             "vote.cast",
-            document,
-            actor=voter.user,
-            actor_key=voter.key,
-            data={"rating": rating, "previous": previous},
+            document_id,
+            voter.user_id,
+            voter.key,
+            {"rating": rating, "previous": tally.previous},
+            now,
         )
-    return document, consensus
+    return sql.partial_document(document_id, tally, consensus), consensus
 
 
 def rating_of(document: Document, voter: Voter) -> str | None:
