@@ -223,9 +223,9 @@ def backend_env(backend: str, workdir: Path, admin_url: str) -> dict[str, str]:
         import psycopg
 
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS safedata_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE safedata_bench")
-        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/safedata_bench"
+            conn.execute("DROP DATABASE IF EXISTS safedata_bench_export WITH (FORCE)")
+            conn.execute("CREATE DATABASE safedata_bench_export")
+        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/safedata_bench_export"
     return env
 
 

@@ -240,3 +240,12 @@ def test_an_empty_dataset_still_makes_a_valid_verifiable_release(
     assert snapshot.row_count == 0
     assert pq.read_table(snapshot_dir / "empty" / "data" / "documents.parquet").num_rows == 0
     assert services.verify_snapshot("empty").identical
+
+
+def test_verify_reports_a_document_deleted_since_the_release(
+    corpus: dict[str, Any], snapshot_dir: Path
+) -> None:
+    services.build_snapshot("v1")
+    Document.objects.filter(pk=corpus["neutral"].pk).delete()
+    with pytest.raises(services.DatasetError, match="1 frozen row"):
+        services.verify_snapshot("v1")
