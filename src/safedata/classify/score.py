@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ def score(
     units = plan_units(expand_inputs(inputs), options.text_field, options.unit_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     job = ScoringJob(model_dir, model, units, out_dir, options, workers, address, progress)
+    started = time.perf_counter()
     stats = runner.run(job)
+    seconds = time.perf_counter() - started
     summary = {
         "model": str(model_dir),
         "model_fingerprint": model.fingerprint,
@@ -42,6 +45,7 @@ def score(
         "inputs": inputs,
         "shards": len(units),
         **asdict(stats),
+        "seconds": round(seconds, 3),
         "options": asdict(options),
     }
     temporary = out_dir / f".{SUMMARY_FILE}.tmp"

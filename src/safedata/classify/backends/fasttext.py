@@ -2,9 +2,8 @@
 
 The weights are a plain fastText ``model.bin`` with labels ``__label__unsafe``,
 ``__label__neutral`` and ``__label__great``, so it loads unchanged in those
-tools. Texts are only whitespace-normalised (new lines become spaces, as those
-tools do before ``predict``), never lower-cased, so that predictions there match
-ours.
+tools. New lines become spaces, as those tools do before ``predict``, and
+nothing else changes (no lower-casing), so that predictions there match ours.
 
 fastText has no sample weights: a document is repeated in the training file a
 random number of times whose mean is its weight. Soft labels use fastText's
@@ -50,8 +49,8 @@ DEFAULTS: Params = {
 
 
 def normalise(text: str) -> str:
-    """One line of single-space-separated tokens, as fastText reads them."""
-    return " ".join(text.split())
+    """The text on one line, as DCLM and datatrove pass it to fastText (which splits on spaces)."""
+    return text.replace("\n", " ")
 
 
 def label_prefix(targets: np.ndarray) -> str:
