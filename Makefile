@@ -32,7 +32,7 @@ test-sqlite: $(STAMP)
 	$(BIN)/pytest -m db_suite -p no:cacheprovider
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "db_suite and not browser" -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m db_suite -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
