@@ -43,6 +43,7 @@ WORDS = (
 )
 VOCABULARY = WORDS.split()
 GENERATE_BATCH = 10_000
+DB_NAME = "safedata_bench_export"  # its own: other benchmarks drop theirs
 
 
 def _setup(env: dict[str, str]) -> None:
@@ -223,10 +224,17 @@ def backend_env(backend: str, workdir: Path, admin_url: str) -> dict[str, str]:
         import psycopg
 
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS safedata_bench_export WITH (FORCE)")
-            conn.execute("CREATE DATABASE safedata_bench_export")
-        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/safedata_bench_export"
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
     return env
+
+
+def _drop_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -255,6 +263,8 @@ def bench(backend: str, rows: int, admin_url: str) -> list[dict[str, Any]]:
         ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if backend == "postgres":
+            _drop_database(admin_url)
     return results
 
 
