@@ -40,9 +40,9 @@ class EmbedBackend(Backend):
     identifier: ClassVar[str] = "embed"
     description: ClassVar[str] = "MiniLM sentence embeddings (sentence-transformers) + linear head"
 
-    def __init__(self, params: Params, head: LinearHead | None = None) -> None:
+    def __init__(self, params: Params, head: LinearHead | None = None, encoder: Any = None) -> None:
         super().__init__({**DEFAULTS, **params})
-        self.encoder: Any = None
+        self.encoder = encoder
         self.head = head
 
     @classmethod
@@ -78,5 +78,6 @@ class EmbedBackend(Backend):
 
     @classmethod
     def load(cls, directory: Path, params: Params) -> EmbedBackend:
-        import_extra("sentence_transformers", EXTRA)
-        return cls(params, LinearHead.load(directory))
+        backend = cls(params, LinearHead.load(directory))
+        backend.encoder = load_encoder(backend.params["max_seq_length"])
+        return backend
