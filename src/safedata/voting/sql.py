@@ -75,26 +75,39 @@ def upsert_vote(
         cursor.execute(sql, [document_id, voter_key, user_id, rating, stamp, stamp])
 
 
-def store_consensus(document_id: int, consensus: Consensus) -> None:
-    """Write the new tallies and consensus onto the document row."""
-    unsafe, neutral, great = consensus.counts.as_tuple()
-    sql = (
-        f"UPDATE {_DOCUMENT} SET votes_unsafe = %s, votes_neutral = %s, votes_great = %s, "
-        "votes_total = %s, score = %s, label = %s, confidence = %s, status = %s WHERE id = %s"
-    )
-    values = [
-        unsafe,
-        neutral,
-        great,
-        unsafe + neutral + great,
+_CONSENSUS_COLUMNS = (
+    "votes_unsafe",
+    "votes_neutral",
+    "votes_great",
+    "votes_total",
+    "score",
+    "label",
+    "confidence",
+    "status",
+)
+
+
+def _consensus_values(consensus: Consensus) -> list[Any]:
+    """Values for ``_CONSENSUS_COLUMNS``, in that order."""
+    counts = consensus.counts
+    return [
+        *counts.as_tuple(),
+        counts.total,
         consensus.score,
         consensus.label.value,
         consensus.confidence,
         consensus.status.value,
-        document_id,
     ]
+
+
+def store_consensus(document_id: int, consensus: Consensus) -> None:
+    """Write the new tallies and consensus onto the document row."""
+    assignments = ", ".join(f"{column} = %s" for column in _CONSENSUS_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(
+            f"UPDATE {_DOCUMENT} SET {assignments} WHERE id = %s",
+            [*_consensus_values(consensus), document_id],
+        )
 
 
 def insert_audit(
@@ -126,29 +139,6 @@ def insert_audit(
 
 def partial_document(document_id: int, tally: LockedTally, consensus: Consensus) -> Document:
     """A Document holding the voted fields; the others load lazily if a caller reads them."""
-    unsafe, neutral, great = consensus.counts.as_tuple()
-    names = [
-        "id",
-        "uploader_id",
-        "votes_unsafe",
-        "votes_neutral",
-        "votes_great",
-        "votes_total",
-        "score",
-        "label",
-        "confidence",
-        "status",
-    ]
-    values = [
-        document_id,
-        tally.uploader_id,
-        unsafe,
-        neutral,
-        great,
-        unsafe + neutral + great,
-        consensus.score,
-        consensus.label.value,
-        consensus.confidence,
-        consensus.status.value,
-    ]
+    names = ["id", "uploader_id", *_CONSENSUS_COLUMNS]
+    values = [document_id, tally.uploader_id, *_consensus_values(consensus)]
     return Document.from_db(connection.alias, names, values)
