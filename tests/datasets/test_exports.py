@@ -159,3 +159,6 @@ def test_sft_preset_download_needs_an_account(
     bad = client.get("/api/v1/exports/sft?split=test")
     assert bad.status_code == 400
     assert "train, validation" in bad.json()["error"]["message"]
+    huge = client.get(f"/api/v1/exports/sft?min_votes={2**70}")
+    assert huge.status_code == 400
+    assert "min_votes must lie in [0, 100000]" in huge.json()["error"]["message"]

@@ -17,6 +17,7 @@ from safedata.apierrors import ApiError
 from safedata.datasets import services
 from safedata.datasets.models import Snapshot
 from safedata.datasets.ranges import file_response
+from safedata.documents.api import ErrorOut
 
 router = Router(tags=["dataset"])
 
@@ -94,7 +95,12 @@ def live_download_response(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-@router.get("/dataset", auth=signed_in, summary="Download the dataset (live, streamed)")
+@router.get(
+    "/dataset",
+    auth=signed_in,
+    response={200: None, 400: ErrorOut, 401: ErrorOut},
+    summary="Download the dataset (live, streamed)",
+)
 def download(
     request: HttpRequest,
     format: str = "jsonl",
@@ -110,7 +116,11 @@ def download(
     return live_download_response(request)
 
 
-@router.get("/dataset/preview", response=PreviewOut, summary="Preview a filtered view")
+@router.get(
+    "/dataset/preview",
+    response={200: PreviewOut, 400: ErrorOut},
+    summary="Preview a filtered view",
+)
 def preview(
     request: HttpRequest,
     label: str = "",
@@ -135,13 +145,20 @@ def _published(version: str) -> Snapshot:
         raise ApiError(404, "not_found", str(error)) from None
 
 
-@router.get("/snapshots/{version}", response=SnapshotOut, summary="One published snapshot")
+@router.get(
+    "/snapshots/{version}",
+    response={200: SnapshotOut, 404: ErrorOut},
+    summary="One published snapshot",
+)
 def get_snapshot(request: HttpRequest, version: str) -> Snapshot:
     return _published(version)
 
 
 @router.post(
-    "/snapshots", auth=signed_in, response={201: SnapshotOut}, summary="Publish a snapshot (staff)"
+    "/snapshots",
+    auth=signed_in,
+    response={201: SnapshotOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Publish a snapshot (staff)",
 )
 def create_snapshot(request: HttpRequest, payload: SnapshotIn) -> Status[Snapshot]:
     """Build and publish a snapshot now; 409 if the version exists (releases are immutable)."""
@@ -158,6 +175,7 @@ def create_snapshot(request: HttpRequest, payload: SnapshotIn) -> Status[Snapsho
 
 @router.get(
     "/snapshots/{version}/files/{path:name}",
+    response={200: None, 206: None, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 416: None},
     auth=public,
     summary="Download a snapshot file (HTTP Range supported)",
 )
@@ -194,7 +212,12 @@ def _stream_then_delete(path: Path, folder: Path) -> Iterator[bytes]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@router.get("/exports/sft", auth=signed_in, summary="Fine-tuning preset (great documents)")
+@router.get(
+    "/exports/sft",
+    auth=signed_in,
+    response={200: None, 400: ErrorOut, 401: ErrorOut},
+    summary="Fine-tuning preset (great documents)",
+)
 def export_sft(
     request: HttpRequest,
     split: str = "train",

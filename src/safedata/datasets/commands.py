@@ -101,7 +101,7 @@ def export() -> None:
 )
 @click.option(
     "--min-votes",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 100_000),
     default=3,
     show_default=True,
     help="Votes a document needs.",

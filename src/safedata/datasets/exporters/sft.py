@@ -19,6 +19,7 @@ from safedata.documents.models import ConsensusLabel, Document
 SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
 SPLITS = ("train", "validation")
 CHARS_PER_TOKEN = 4
+MAX_VOTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ class SftOptions:
     """Estimated Jaccard similarity (5-word shingles) from which texts are near-duplicates."""
 
     def __post_init__(self) -> None:
-        if self.min_votes < 0 or not 0 <= self.min_confidence <= 1:
-            raise ValueError("min_votes must be ≥ 0 and min_confidence in [0, 1]")
+        if not 0 <= self.min_votes <= MAX_VOTES or not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"min_votes must lie in [0, {MAX_VOTES}] and min_confidence in [0, 1]")
         if not 0 <= self.val_percent <= 100:
             raise ValueError("val_percent must lie in [0, 100]")
 
