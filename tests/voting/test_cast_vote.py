@@ -86,3 +86,9 @@ def test_new_anonymous_ids_are_limited_per_address(document: Document, settings:
     with pytest.raises(RateLimited):
         cast_vote(document.pk, fresh[2], "great")
     assert Vote.objects.count() == 2
+
+
+@pytest.mark.parametrize("document_id", [0, -1, 2**63, 10**30])
+def test_ids_beyond_the_database_range_are_not_found(db: None, document_id: int) -> None:
+    with pytest.raises(Document.DoesNotExist):
+        cast_vote(document_id, Voter(key="a:range"), "great")

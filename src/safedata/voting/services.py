@@ -28,6 +28,9 @@ class InvalidRating(VoteError):
     code = "invalid_rating"
 
 
+_MAX_ID = 2**63 - 1
+
+
 def consensus_for(counts: Counts) -> Consensus:
     """The consensus under the configured method and parameters."""
     method = get_method(settings.SAFEDATA_CONSENSUS_METHOD)
@@ -56,6 +59,9 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
     hit("vote", voter.key, rate)
     if voter.is_new and voter.network_key:
         hit("vote-new-voter", voter.network_key, rate)
+    if not 0 < document_id <= _MAX_ID:
+        # The ORM answers "no such row" for ids beyond BIGINT; plain SQL would overflow.
+        raise Document.DoesNotExist(f"no visible document {document_id}")
     with transaction.atomic():
         tally = sql.lock_tally(document_id, voter.key)
         if tally is None:
