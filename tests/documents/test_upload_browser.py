@@ -9,20 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from safedata.documents.models import Document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FRENCH = (
     "Le comité s'est réuni mardi pour discuter des nouveaux horaires de la bibliothèque "
     "et du budget de l'année prochaine."
@@ -31,16 +23,6 @@ GERMAN = (
     "Der Ausschuss hat sich am Dienstag getroffen, um die neuen Öffnungszeiten der "
     "Bibliothek zu besprechen."
 )
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
