@@ -26,7 +26,7 @@ from safedata.classify.score import score
 from safedata.classify.scoring import ScoreOptions
 from safedata.records import read_records
 
-SIZES = (("short", 300, 200_000), ("long", 4_000, 100_000))
+SIZES = (("short", 300, 20_000), ("long", 4_000, 10_000))
 BATCH = 2048
 
 
