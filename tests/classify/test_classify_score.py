@@ -13,6 +13,7 @@ import pytest
 import zstandard
 
 from safedata.classify import InputError
+from safedata.classify.engines.ray_engine import IO_RESERVE, actor_cpus
 from safedata.classify.model import Model
 from safedata.classify.score import score
 from safedata.classify.scoring import OUTPUT_SCHEMA, ScoreOptions
@@ -170,6 +171,22 @@ def test_a_failing_shard_leaves_no_partial_file(model_dir: Path, tmp_path: Path)
     assert [p.name for p in (tmp_path / "out").iterdir()] == [
         next((tmp_path / "out").glob("a-*.parquet")).name
     ]
+
+
+@pytest.mark.parametrize(
+    ("cluster_cpus", "actors", "expected"), [(2, 1, 1.0), (2, 2, 0.75), (16, 4, 1.0), (1, 2, 0.25)]
+)
+def test_ray_actors_always_leave_cpus_for_reading_and_writing(
+    cluster_cpus: float, actors: int, expected: float
+) -> None:
+    share = actor_cpus(cluster_cpus, actors)
+    assert share == pytest.approx(expected)
+    assert share * actors <= cluster_cpus - IO_RESERVE
+
+
+def test_ray_refuses_a_cluster_without_room_for_actors() -> None:
+    with pytest.raises(InputError, match="too small for 2 actors"):
+        actor_cpus(0.5, 2)
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from safedata.classify.backends import backend_names
+from safedata.classify.backends import MissingExtraError, backend_names
 from safedata.classify.engines import engine_names
 from safedata.classify.errors import ClassifyError
 from safedata.consensus import LABELS
@@ -23,7 +23,7 @@ def user_errors() -> Iterator[None]:
     """Show problems the user can fix as one clear line and exit with status 1."""
     try:
         yield
-    except (ClassifyError, RecordFormatError, ValueError) as error:
+    except (ClassifyError, MissingExtraError, RecordFormatError, ValueError) as error:
         raise click.ClickException(str(error)) from None
 
 
