@@ -89,6 +89,19 @@ def test_parquet_with_text_field_and_glob(model_dir: Path, tmp_path: Path) -> No
     assert out.column("line").to_pylist() == [1, 2, 3, 1, 2, 3]
 
 
+def test_parquet_rows_without_text_are_counted_and_skipped(model_dir: Path, tmp_path: Path) -> None:
+    table = pa.table({"text": [TEXTS[0], None, "  \n ", TEXTS[2]], "id": [7, 8, 9, None]})
+    pq.write_table(table, tmp_path / "holes.parquet")
+    pq.write_table(pa.table({"text": [1, 2]}), tmp_path / "numbers.parquet")
+    summary = score(
+        model_dir, [str(tmp_path / "*.parquet")], tmp_path / "o", OPTIONS, progress=False
+    )
+    assert (summary["scored"], summary["skipped"]) == (2, 4)
+    out = read_output(tmp_path / "o")
+    assert out.column("id").to_pylist() == ["7", None]
+    assert out.column("line").to_pylist() == [1, 4]
+
+
 def test_folder_of_text_files(model_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "texts"
     (folder / "sub").mkdir(parents=True)

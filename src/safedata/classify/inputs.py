@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import zstandard
 
@@ -188,13 +190,33 @@ def _read_parquet(unit: WorkUnit, text_field: str, id_field: str, size: int) -> 
     columns = [text_field] + ([id_field] if id_field in parquet.schema_arrow.names else [])
     row = unit.first_row
     for table in parquet.iter_batches(batch_size=size, row_groups=unit.row_groups, columns=columns):
-        texts = table.column(text_field).to_pylist()
-        ids = table.column(id_field).to_pylist() if id_field in columns else [None] * len(texts)
-        batch = DocBatch()
-        for offset, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-            batch.add(doc_id, source, row + offset + 1, text)
-        row += len(texts)
-        yield batch
+        yield _parquet_batch(table, text_field, id_field, source, row)
+        row += table.num_rows
+
+
+def _has_text(texts: pa.Array) -> pa.Array:
+    """Mask of the rows holding a string with something besides white space."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return pa.array([False] * len(texts))
+    blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0)
+    return pc.fill_null(pc.invert(blank), False)
+
+
+def _parquet_batch(
+    table: pa.RecordBatch, text_field: str, id_field: str, source: str, first_row: int
+) -> DocBatch:
+    """The documents with text of a Parquet batch, vectorised (no per-row Python checks)."""
+    keep = _has_text(table.column(text_field))
+    rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+    texts = table.column(text_field).filter(keep).to_pylist()
+    if id_field in table.schema.names:
+        ids = [
+            None if v is None else str(v) for v in table.column(id_field).filter(keep).to_pylist()
+        ]
+    else:
+        ids = [None] * len(texts)
+    lines: list[int | None] = [int(row) + first_row + 1 for row in rows]
+    return DocBatch(ids, [source] * len(texts), lines, texts, table.num_rows - len(texts))
 
 
 def _read_texts(unit: WorkUnit, text_field: str, id_field: str, size: int) -> Iterator[DocBatch]:
