@@ -7,8 +7,13 @@ import sys
 
 import pytest
 
-PURE_PACKAGES = ["safedata.consensus", "safedata.records", "safedata.screening",
-                 "safedata.classify", "safedata.env"]
+PURE_PACKAGES = [
+    "safedata.consensus",
+    "safedata.records",
+    "safedata.screening",
+    "safedata.classify",
+    "safedata.env",
+]
 
 
 @pytest.mark.parametrize("package", PURE_PACKAGES)
@@ -20,7 +25,12 @@ def test_pure_package_does_not_import_django(package: str) -> None:
         "    importlib.import_module(mod.name)\n"
         "print('django' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=False, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False", f"{package} imports Django"

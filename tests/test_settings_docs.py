@@ -14,8 +14,7 @@ _PROBE = "import json, safedata.settings, safedata.env as e; print(json.dumps(so
 
 def names_read_by_settings() -> set[str]:
     # A fresh interpreter, so variables read by other tests do not leak in.
-    out = subprocess.run([sys.executable, "-c", _PROBE], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True)
     return set(json.loads(out.stdout))
 
 

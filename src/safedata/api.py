@@ -44,7 +44,8 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        401, "unauthorized",
+        401,
+        "unauthorized",
         "Sign in, or send a personal API token as 'Authorization: Bearer <token>' "
         "(create one on your account page).",
     )

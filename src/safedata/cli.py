@@ -73,15 +73,23 @@ def serve(host: str, port: int, workers: int) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     os.execvp(  # noqa: S606 - replaces this process with gunicorn on purpose
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "safedata.wsgi", "-b", f"{host}:{port}",
-         "-w", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "safedata.wsgi",
+            "-b",
+            f"{host}:{port}",
+            "-w",
+            str(workers),
+        ],
     )
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:
-    """Run a Django management command, e.g. ``safedata manage createsuperuser``."""
+    """Run a Django management command (for example: safedata manage createsuperuser)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safedata.settings")
     from django.core.management import execute_from_command_line
 

@@ -19,8 +19,9 @@ Every command is `safedata <command>`; `safedata --help` lists them.
 
 
 def _help_text(command: click.Command, path: list[str], parent: click.Context | None) -> str:
-    ctx = click.Context(command, info_name=" ".join(path), parent=None, terminal_width=100,
-                        max_content_width=100)
+    ctx = click.Context(
+        command, info_name=" ".join(path), parent=None, terminal_width=100, max_content_width=100
+    )
     del parent
     return command.get_help(ctx)
 

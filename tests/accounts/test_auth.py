@@ -7,15 +7,18 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-
 from tests.conftest import PASSWORD
 
 
 def signup(client: Client, password: str, username: str = "newbie") -> Any:
     return client.post(
         "/accounts/signup/",
-        {"username": username, "email": f"{username}@example.org",
-         "password1": password, "password2": password},
+        {
+            "username": username,
+            "email": f"{username}@example.org",
+            "password1": password,
+            "password2": password,
+        },
     )
 
 

@@ -57,9 +57,7 @@ def test_worked_example_from_the_docs() -> None:
         ((1, 2, 7), Label.GREAT, Status.SETTLED),
     ],
 )
-def test_label_and_status_table(
-    counts: tuple[int, int, int], label: Label, status: Status
-) -> None:
+def test_label_and_status_table(counts: tuple[int, int, int], label: Label, status: Status) -> None:
     result = compute(Counts(*counts))
     assert (result.label, result.status) == (label, status)
 

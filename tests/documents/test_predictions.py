@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from tests.classify.conftest import SMALL_MODEL, make_records, make_text, write_records
 
 from safedata.documents import predictions
 from safedata.documents.models import Document
-from tests.classify.conftest import SMALL_MODEL, make_records, make_text, write_records
 
 
 @pytest.fixture(scope="module")

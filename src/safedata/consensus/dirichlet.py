@@ -62,9 +62,7 @@ def label_probabilities(counts: Counts, prior: float) -> tuple[float, float, flo
 
 
 @lru_cache(maxsize=65536)
-def _label_probabilities(
-    counts: tuple[int, int, int], prior: float
-) -> tuple[float, float, float]:
+def _label_probabilities(counts: tuple[int, int, int], prior: float) -> tuple[float, float, float]:
     alphas = np.array(counts, dtype=float) + prior
     raw = np.array([_prob_largest(alphas, i) for i in range(3)])
     raw = raw / raw.sum()

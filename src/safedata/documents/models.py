@@ -102,8 +102,11 @@ class Document(models.Model):
                 name="document_confidence_range",
             ),
             models.CheckConstraint(
-                condition=Q(votes_total=models.F("votes_unsafe")
-                            + models.F("votes_neutral") + models.F("votes_great")),
+                condition=Q(
+                    votes_total=models.F("votes_unsafe")
+                    + models.F("votes_neutral")
+                    + models.F("votes_great")
+                ),
                 name="document_votes_total_sum",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
@@ -133,6 +136,12 @@ class Document(models.Model):
         self.confidence = consensus.confidence
         self.status = consensus.status.value
         return [
-            "votes_unsafe", "votes_neutral", "votes_great", "votes_total",
-            "score", "label", "confidence", "status",
+            "votes_unsafe",
+            "votes_neutral",
+            "votes_great",
+            "votes_total",
+            "score",
+            "label",
+            "confidence",
+            "status",
         ]

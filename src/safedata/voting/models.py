@@ -24,7 +24,10 @@ class Vote(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="votes")
     voter_key = models.CharField(max_length=64)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="votes",
     )
     rating = models.CharField(max_length=16, choices=Rating.choices)
