@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from safedata.classify.backends.base import Backend, Params, import_extra, register_backend
-from safedata.classify.backends.linear import HEAD_GRID, LinearHead
+from safedata.classify.backends.base import Params, import_extra, register_backend
+from safedata.classify.backends.linear import HEAD_GRID, HeadBackend, LinearHead
 
 EXTRA = "embed"
 DEFAULTS: Params = {"C": 1.0, "soft": False, "seed": 0, "batch_size": 64, "max_seq_length": 256}
@@ -34,7 +34,7 @@ def load_encoder(max_seq_length: int) -> Any:
 
 
 @register_backend
-class EmbedBackend(Backend):
+class EmbedBackend(HeadBackend):
     """MiniLM sentence embeddings + logistic regression: the most accurate on meaning, slowest."""
 
     identifier: ClassVar[str] = "embed"
@@ -60,18 +60,6 @@ class EmbedBackend(Backend):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-    def fit(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> None:
-        c, seed = self.params["C"], self.params["seed"]
-        self.head = LinearHead.fit(features, targets, weights, c, seed)
-
-    def _trained_head(self) -> LinearHead:
-        if self.head is None:
-            raise RuntimeError("the backend is not trained")
-        return self.head
-
-    def predict_features(self, features: np.ndarray) -> np.ndarray:
-        return self._trained_head().predict_proba(features)
 
     def save(self, directory: Path) -> list[str]:
         return [self._trained_head().save(directory)]

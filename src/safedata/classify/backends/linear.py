@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from safedata.classify.backends.base import N_LABELS
+from safedata.classify.backends.base import N_LABELS, Backend
 
 HEAD_FILE = "head.npz"
 ABSENT_LOGIT = -30.0
@@ -68,3 +68,21 @@ class LinearHead:
 
 HEAD_GRID = (0.3, 1.0, 3.0, 10.0)
 """Inverse regularisation strengths tried on the validation split."""
+
+
+class HeadBackend(Backend):
+    """A backend that trains a ``LinearHead`` on the features of a frozen encoder."""
+
+    head: LinearHead | None
+
+    def fit(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> None:
+        c, seed = self.params["C"], self.params["seed"]
+        self.head = LinearHead.fit(features, targets, weights, c, seed)
+
+    def _trained_head(self) -> LinearHead:
+        if self.head is None:
+            raise RuntimeError("the backend is not trained")
+        return self.head
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        return self._trained_head().predict_proba(features)

@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from safedata.classify.backends.base import Backend, Params, import_extra, register_backend
-from safedata.classify.backends.linear import HEAD_GRID, LinearHead
+from safedata.classify.backends.base import Params, import_extra, register_backend
+from safedata.classify.backends.linear import HEAD_GRID, HeadBackend, LinearHead
 
 EXTRA = "static"
 EMBEDDINGS_DIR = "static-embeddings"
@@ -59,7 +59,7 @@ def distilled(pca_dims: int) -> Any:
 
 
 @register_backend
-class StaticBackend(Backend):
+class StaticBackend(HeadBackend):
     """model2vec static embeddings + logistic regression: fast, and knows word meanings."""
 
     identifier: ClassVar[str] = "static"
@@ -85,18 +85,6 @@ class StaticBackend(Backend):
             list(texts), max_length=self.params["max_length"], use_multiprocessing=False
         )
         return np.asarray(vectors, dtype=np.float32)
-
-    def fit(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> None:
-        c, seed = self.params["C"], self.params["seed"]
-        self.head = LinearHead.fit(features, targets, weights, c, seed)
-
-    def _trained_head(self) -> LinearHead:
-        if self.head is None:
-            raise RuntimeError("the backend is not trained")
-        return self.head
-
-    def predict_features(self, features: np.ndarray) -> np.ndarray:
-        return self._trained_head().predict_proba(features)
 
     def save(self, directory: Path) -> list[str]:
         self._encoder().save_pretrained(str(directory / EMBEDDINGS_DIR))
