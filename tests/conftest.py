@@ -114,3 +114,25 @@ def _fresh_cache() -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2 at production strength costs ~0.3 s a hash; tests don't need that."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def in_process(db: None, settings: Any) -> Iterator[None]:
+    """Requests run through the real WSGI handler inside the test's transaction.
+
+    For schemathesis: as Django's test client does, keep the handler from closing
+    the connection (and the test's transaction) after each request. Rate limits
+    are raised out of the way of hundreds of generated requests.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    settings.SAFEDATA_VOTE_RATE_LIMIT = "100000/m"
+    settings.SAFEDATA_UPLOAD_RATE_LIMIT = "100000/m"
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -7,14 +7,12 @@ POSTs get past authentication and exercise validation and the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -30,20 +28,6 @@ _CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler(), config=_CONFIG).include(
     path_regex=r"^/api/v1/(documents|csrf)"
 )
-
-
-@pytest.fixture
-def in_process(db: None, settings: Any) -> Iterator[None]:
-    settings.SAFEDATA_VOTE_RATE_LIMIT = "100000/m"
-    settings.SAFEDATA_UPLOAD_RATE_LIMIT = "100000/m"
-    # As Django's test client does: the test's transaction must survive each request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

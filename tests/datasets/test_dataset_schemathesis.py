@@ -6,14 +6,11 @@ member's bearer token (so downloads run, and publishing is refused with 403).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -27,18 +24,6 @@ _CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler(), config=_CONFIG).include(
     path_regex=r"^/api/v1/(dataset|snapshots|exports)"
 )
-
-
-@pytest.fixture
-def in_process(db: None) -> Iterator[None]:
-    # As Django's test client does: the test's transaction must survive each request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
