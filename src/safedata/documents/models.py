@@ -42,6 +42,19 @@ class License(models.TextChoices):
     UNKNOWN = "", "Unknown / not stated"
 
 
+CONSENSUS_FIELDS = (
+    "votes_unsafe",
+    "votes_neutral",
+    "votes_great",
+    "votes_total",
+    "score",
+    "label",
+    "confidence",
+    "status",
+)
+"""The fields a vote changes: the tallies and the consensus computed from them."""
+
+
 class DocumentQuerySet(models.QuerySet["Document"]):
     def public(self) -> DocumentQuerySet:
         """Documents anyone may see, list, vote on and download."""
@@ -135,13 +148,4 @@ class Document(models.Model):
         self.label = consensus.label.value
         self.confidence = consensus.confidence
         self.status = consensus.status.value
-        return [
-            "votes_unsafe",
-            "votes_neutral",
-            "votes_great",
-            "votes_total",
-            "score",
-            "label",
-            "confidence",
-            "status",
-        ]
+        return list(CONSENSUS_FIELDS)

@@ -17,7 +17,7 @@ from django.db import connection
 
 from safedata.audit.models import AuditEntry
 from safedata.consensus import Consensus
-from safedata.documents.models import Document, Visibility
+from safedata.documents.models import CONSENSUS_FIELDS, Document, Visibility
 from safedata.voting.models import Vote
 
 _DOCUMENT = Document._meta.db_table
@@ -75,20 +75,8 @@ def upsert_vote(
         cursor.execute(sql, [document_id, voter_key, user_id, rating, stamp, stamp])
 
 
-_CONSENSUS_COLUMNS = (
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
-    "votes_total",
-    "score",
-    "label",
-    "confidence",
-    "status",
-)
-
-
 def _consensus_values(consensus: Consensus) -> list[Any]:
-    """Values for ``_CONSENSUS_COLUMNS``, in that order."""
+    """Values for ``CONSENSUS_FIELDS``, in that order."""
     counts = consensus.counts
     return [
         *counts.as_tuple(),
@@ -102,7 +90,7 @@ def _consensus_values(consensus: Consensus) -> list[Any]:
 
 def store_consensus(document_id: int, consensus: Consensus) -> None:
     """Write the new tallies and consensus onto the document row."""
-    assignments = ", ".join(f"{column} = %s" for column in _CONSENSUS_COLUMNS)
+    assignments = ", ".join(f"{column} = %s" for column in CONSENSUS_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_DOCUMENT} SET {assignments} WHERE id = %s",
@@ -139,6 +127,6 @@ def insert_audit(
 
 def partial_document(document_id: int, tally: LockedTally, consensus: Consensus) -> Document:
     """A Document holding the voted fields; the others load lazily if a caller reads them."""
-    names = ["id", "uploader_id", *_CONSENSUS_COLUMNS]
+    names = ["id", "uploader_id", *CONSENSUS_FIELDS]
     values = [document_id, tally.uploader_id, *_consensus_values(consensus)]
     return Document.from_db(connection.alias, names, values)
