@@ -47,3 +47,26 @@ def test_embedding_backend_trains_saves_and_loads(
     assert probs[0].argmax() == 0
     assert probs[1].argmax() == 2
     assert model.predict_proba([]).shape == (0, 3)
+
+
+def test_a_nan_failure_in_process_is_retried_in_a_fresh_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fasttext
+
+    from safedata.classify.backends.fasttext import _train_with_retries
+
+    data = tmp_path / "train.txt"
+    data.write_text(
+        "".join(
+            f"__label__great clear careful guide {i}\n__label__unsafe scam {i}\n" for i in range(20)
+        )
+    )
+
+    def nan(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Encountered NaN.")
+
+    monkeypatch.setattr(fasttext, "train_supervised", nan)
+    model = _train_with_retries(fasttext, data, {"epoch": 5, "dim": 8, "bucket": 1000})
+    assert model.predict("clear careful guide")[0][0] in ("__label__great", "__label__unsafe")
+    assert set(model.get_labels()) == {"__label__great", "__label__unsafe"}

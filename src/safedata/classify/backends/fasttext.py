@@ -13,7 +13,10 @@ so ``__label__great __label__great __label__neutral`` trains towards (0, 1/3, 2/
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,16 +141,46 @@ class FastTextBackend(Backend):
 
 
 def _train_with_retries(fasttext: Any, path: Path, options: Params) -> Any:
-    """Train, retrying a few times: the fastText build we ship at times reports NaN at random
-    on runs that succeed when repeated with the same input and seed."""
+    """Train, retrying on NaN: the fastText build we ship at times reports NaN at random.
+
+    A failed run is retried in a fresh interpreter, because a process where it
+    failed once can keep failing (seen in CI: eight in-process retries in a row).
+    """
+    try:
+        return fasttext.train_supervised(
+            input=str(path), loss="softmax", thread=1, verbose=0, **options
+        )
+    except RuntimeError as error:
+        failure: Exception = error
     for _ in range(NAN_RETRIES):
         try:
-            return fasttext.train_supervised(
-                input=str(path), loss="softmax", thread=1, verbose=0, **options
-            )
+            return _train_in_fresh_process(fasttext, path, options)
         except RuntimeError as error:
             failure = error
-    raise DivergedError(f"fastText training failed {NAN_RETRIES} times: {failure}")
+    raise DivergedError(f"fastText training failed {NAN_RETRIES + 1} times: {failure}")
+
+
+_FRESH_TRAINING = """
+import json, sys
+import fasttext
+options = json.loads(sys.argv[3])
+model = fasttext.train_supervised(input=sys.argv[1], loss="softmax", thread=1, verbose=0, **options)
+model.save_model(sys.argv[2])
+"""
+
+
+def _train_in_fresh_process(fasttext: Any, path: Path, options: Params) -> Any:
+    """One training run in a new interpreter; the model comes back through a file."""
+    weights = path.with_suffix(".bin")
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH_TRAINING, str(path), str(weights), json.dumps(options)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "failed")
+    return fasttext.load_model(str(weights))
 
 
 _COLUMN = {f"{PREFIX}{label.value}": i for i, label in enumerate(LABELS)}
