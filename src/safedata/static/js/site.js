@@ -51,6 +51,9 @@
     var button = stage.querySelector('button[data-key="' + key + '"]');
     if (!button || button.disabled) return;
     event.preventDefault();
+    // A key can arrive while htmx is still swapping in this stage, before it has wired the
+    // new buttons; without this the click would fall back to a plain form post.
+    if (window.htmx) window.htmx.process(stage);
     button.click();
   }
 
