@@ -60,6 +60,16 @@ def _verbose(enabled: bool) -> None:
 existing_path: Callable[..., click.Path] = lambda: click.Path(exists=True, path_type=Path)  # noqa: E731
 
 
+model_option = click.option(
+    "--model",
+    "model_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Model folder written by `safedata train`.",
+)
+"""The ``--model`` option shared by ``evaluate`` and ``score``."""
+
+
 @click.command()
 @click.option(
     "--data",
@@ -131,13 +141,7 @@ def train(
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Model folder written by `safedata train`.",
-)
+@model_option
 @click.option(
     "--data",
     required=True,
@@ -167,13 +171,7 @@ def evaluate(model_dir: Path, data: Path, out: Path | None) -> None:
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Model folder written by `safedata train`.",
-)
+@model_option
 @click.option(
     "--input",
     "inputs",
