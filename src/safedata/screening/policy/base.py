@@ -1,0 +1,131 @@
+"""The policy-check registry and its one entry point, ``find_policy_issues``.
+
+Unlike the input checks in ``safedata.screening.base``, which refuse malformed
+input outright, a policy check never rejects: it reports what it found so the
+caller can hold the upload for a moderator. A finding carries positions, never
+the matched text, so logging or storing a finding cannot leak the secret.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import ClassVar
+
+Span = tuple[int, int]
+"""Start and end offsets of one match in the screened text (``text[start:end]``)."""
+
+MAX_SPANS = 50
+"""Most positions kept per finding; ``count`` still counts every match."""
+
+
+class Severity(IntEnum):
+    """How urgently a moderator should look; integers so a queue can sort by it."""
+
+    LOW = 1
+    """Not prose (blobs, code walls): likely unsuitable, rarely harmful."""
+    MEDIUM = 2
+    """Contact details or a string that looks like a credential."""
+    HIGH = 3
+    """Payment cards, government IDs, bank accounts, keys and tokens."""
+
+    @property
+    def label(self) -> str:
+        """The lower-case name shown to people (``"high"``)."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found in a text: no matched text, only where it is."""
+
+    check: str
+    """Identifier of the check, e.g. ``pii.email``."""
+    reason: str
+    """Plain-language explanation for the uploader."""
+    severity: Severity
+    count: int
+    """Number of matches in the text."""
+    spans: tuple[Span, ...] = field(default=(), repr=False)
+    """Positions of the first ``MAX_SPANS`` matches."""
+
+
+class PolicyCheck(ABC):
+    """One registered policy rule: a class with an identifier, a reason and a severity."""
+
+    identifier: ClassVar[str]
+    """Stable dotted name (``family.kind``), used in settings, logs and tests."""
+    reason: ClassVar[str]
+    """Shown to the uploader; says what to remove and never quotes the match."""
+    severity: ClassVar[Severity]
+    setting: ClassVar[str]
+    """Boolean environment variable (default on) that switches the check off when false."""
+
+    @abstractmethod
+    def spans(self, text: str) -> Iterable[Span]:
+        """Positions of every match in ``text``, in any order."""
+
+
+_REGISTRY: dict[str, type[PolicyCheck]] = {}
+_INSTANCES: dict[str, PolicyCheck] = {}
+
+
+def register_policy(cls: type[PolicyCheck]) -> type[PolicyCheck]:
+    """Class decorator: add a policy check to the registry under its identifier."""
+    known = _REGISTRY.get(cls.identifier)
+    if known is not None and known is not cls:
+        raise ValueError(f"a policy check named {cls.identifier!r} is already registered")
+    _REGISTRY[cls.identifier] = cls
+    _INSTANCES[cls.identifier] = cls()
+    return cls
+
+
+def policy_checks() -> dict[str, type[PolicyCheck]]:
+    """Every registered policy check by identifier (a copy)."""
+    return dict(_REGISTRY)
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """Which policy checks run; the web app builds it from environment variables."""
+
+    disabled: frozenset[str] = frozenset()
+    """Identifiers of the checks that are switched off."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(self.disabled - _REGISTRY.keys())
+        if unknown:
+            raise ValueError(f"unknown policy checks: {', '.join(unknown)}")
+
+    @classmethod
+    def from_switches(cls, switches: Mapping[str, bool]) -> PolicySettings:
+        """Settings from ``{setting name: enabled}``; a setting not given stays on."""
+        off = {c.identifier for c in _REGISTRY.values() if not switches.get(c.setting, True)}
+        return cls(disabled=frozenset(off))
+
+
+def find_policy_issues(text: str, disabled: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every enabled check that matches ``text``, most severe first.
+
+    ``disabled`` holds identifiers of checks to skip (``PolicySettings.disabled``);
+    an unknown identifier raises ``ValueError`` so a typo in a setting is not silent.
+    """
+    PolicySettings(disabled)
+    findings = []
+    for identifier, check in sorted(_INSTANCES.items()):
+        if identifier in disabled:
+            continue
+        spans = sorted(set(check.spans(text)))
+        if spans:
+            findings.append(
+                Finding(
+                    check=identifier,
+                    reason=check.reason,
+                    severity=check.severity,
+                    count=len(spans),
+                    spans=tuple(spans[:MAX_SPANS]),
+                )
+            )
+    return sorted(findings, key=lambda finding: -finding.severity)

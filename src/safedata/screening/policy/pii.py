@@ -1,0 +1,299 @@
+"""Personal data of others: e-mail addresses, phone numbers, payment cards, IDs, IBANs.
+
+Numbers are validated by maintained libraries (``phonenumbers``, ``python-stdnum``),
+not by a pattern alone: a pattern only proposes candidates.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.gb import nhs
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.us import ssn
+
+from safedata.screening.policy.base import PolicyCheck, Severity, Span, register_policy
+
+_LOCAL_PART = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}\Z")
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])")
+RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+"""RFC 2606 documentation domains: addresses there belong to nobody."""
+RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
+PLACEHOLDER_DOMAINS = frozenset({"domain.com", "yourdomain.com", "yourcompany.com"})
+FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico"})
+"""``icon@2x.png`` is a file name, not an address."""
+
+
+def _is_personal_address(domain: str) -> bool:
+    domain = domain.lower()
+    return not (
+        domain in RESERVED_DOMAINS
+        or domain in PLACEHOLDER_DOMAINS
+        or domain.endswith(RESERVED_SUFFIXES)
+        or any(domain.endswith("." + reserved) for reserved in RESERVED_DOMAINS)
+        or domain.rsplit(".", 1)[-1] in FILE_SUFFIXES
+    )
+
+
+def _is_url_credentials(text: str, start: int) -> bool:
+    """``scheme://user:password@host`` is a login in a URL (see ``secret.token``)."""
+    word_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    return "://" in text[word_start:start]
+
+
+@register_policy
+class EmailAddress(PolicyCheck):
+    identifier = "pii.email"
+    reason = (
+        "The text contains an e-mail address. Remove people's contact details before "
+        "uploading (addresses at example.com are fine)."
+    )
+    severity = Severity.MEDIUM
+    setting = "SCREEN_PII_EMAIL"
+
+    def spans(self, text: str) -> Iterator[Span]:
+        # Start from each "@": a pattern tried at every letter of the text is far slower.
+        at = text.find("@")
+        while at != -1:
+            local = _LOCAL_PART.search(text, max(0, at - 64), at)
+            domain = _DOMAIN.match(text, at + 1)
+            if (
+                local
+                and domain
+                and _is_personal_address(domain.group())
+                and not _is_url_credentials(text, local.start())
+            ):
+                yield local.start(), domain.end()
+            at = text.find("@", at + 1)
+
+
+_DIGIT_CLUSTER = re.compile(r"\d[\d ().\-/]{5,}\d")
+PHONE_MIN_DIGITS = 7
+"""Fewest digits in a number the phone matcher is asked about: shorter runs are never
+valid numbers, and the matcher is slow, so only clusters of digits are handed to it."""
+
+
+def digit_clusters(text: str, min_digits: int) -> Iterator[Span]:
+    """Runs of digits and separators holding at least ``min_digits`` digits."""
+    for span, digits in _clusters(text):
+        if digits >= min_digits:
+            yield span
+
+
+@functools.lru_cache(maxsize=8)
+def _clusters(text: str) -> tuple[tuple[Span, int], ...]:
+    # Cached: the phone, card and identity checks all start from the same clusters.
+    return tuple(
+        (match.span(), sum(c.isdigit() for c in match.group()))
+        for match in _DIGIT_CLUSTER.finditer(text)
+    )
+
+
+PHONE_REGION = "US"
+"""Region assumed for numbers written without a country code; ``+``-prefixed numbers
+are recognised for every country whatever this is."""
+
+
+@register_policy
+class PhoneNumber(PolicyCheck):
+    identifier = "pii.phone"
+    reason = "The text contains a phone number. Remove people's phone numbers before uploading."
+    severity = Severity.MEDIUM
+    setting = "SCREEN_PII_PHONE"
+
+    def spans(self, text: str) -> Iterator[Span]:
+        for start, end in digit_clusters(text, PHONE_MIN_DIGITS):
+            window = max(0, start - 4)
+            matcher = phonenumbers.PhoneNumberMatcher(
+                text[window : end + 4], PHONE_REGION, leniency=phonenumbers.Leniency.VALID
+            )
+            for match in matcher:
+                # Columns of a numeric table ("2.0  4.4   3.05") can parse as a number;
+                # nobody writes a phone number with a double space.
+                if "  " not in match.raw_string:
+                    yield window + match.start, window + match.end
+
+
+_CARD = re.compile(r"(?<![\w-])\d{4}(?:[ -]?\d{1,7}){1,4}(?![\w-]|[.,]\d)")
+_CARD_LAYOUTS = {(4, 6, 5), (4, 6, 4)}
+"""Grouped layouts other than fours (American Express, Diners Club)."""
+CARD_PREFIXES: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # American Express
+    (37, 37, frozenset({15})),
+    (300, 305, frozenset({14, 16, 19})),  # Diners Club
+    (36, 36, frozenset(range(14, 20))),
+    (38, 39, frozenset(range(16, 20))),
+    (6011, 6011, frozenset(range(16, 20))),  # Discover
+    (644, 649, frozenset(range(16, 20))),
+    (65, 65, frozenset(range(16, 20))),
+    (3528, 3589, frozenset(range(16, 20))),  # JCB
+    (62, 62, frozenset(range(16, 20))),  # UnionPay
+)
+"""(first prefix, last prefix, allowed lengths) of the card networks issuing IIN ranges."""
+
+
+def _card_groups_plausible(candidate: str) -> bool:
+    groups = tuple(len(group) for group in re.split(r"[ -]", candidate))
+    if len(groups) == 1:
+        return True
+    if len({sep for sep in candidate if not sep.isdigit()}) != 1:
+        return False
+    return groups in _CARD_LAYOUTS or (all(size == 4 for size in groups[:-1]) and groups[-1] <= 4)
+
+
+def is_card_number(digits: str) -> bool:
+    """True for a number that a card network could issue and that passes Luhn."""
+    for low, high, lengths in CARD_PREFIXES:
+        prefix = int(digits[: len(str(low))])
+        if low <= prefix <= high and len(digits) in lengths:
+            return luhn.is_valid(digits)
+    return False
+
+
+@register_policy
+class PaymentCard(PolicyCheck):
+    identifier = "pii.payment_card"
+    reason = (
+        "The text contains what looks like a payment card number. Remove card numbers "
+        "before uploading."
+    )
+    severity = Severity.HIGH
+    setting = "SCREEN_PII_PAYMENT_CARD"
+
+    def spans(self, text: str) -> Iterator[Span]:
+        for start, end in digit_clusters(text, 13):
+            yield from _card_spans(text, max(0, start - 1), end + 1)
+
+
+def _card_spans(text: str, start: int, end: int) -> Iterator[Span]:
+    for match in _CARD.finditer(text, start, end):
+        candidate = match.group()
+        digits = re.sub(r"[ -]", "", candidate)
+        plausible = 13 <= len(digits) <= 19 and _card_groups_plausible(candidate)
+        if plausible and is_card_number(digits):
+            yield match.span()
+
+
+@dataclass(frozen=True)
+class IdFormat:
+    """A government identifier: a candidate pattern, its validator, and whether the
+    number must be introduced by a keyword (bare digit runs pass checksums too often)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    is_valid: Callable[[str], bool]
+    context: re.Pattern[str] | None = None
+
+
+CONTEXT_CHARS = 40
+"""How far before a bare-digit identifier its keyword may stand."""
+ID_FORMATS = (
+    IdFormat("US SSN", re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"), ssn.is_valid),
+    IdFormat(
+        "US SSN",
+        re.compile(r"(?<![\w-])\d{9}(?![\w-])"),
+        ssn.is_valid,
+        re.compile(r"\bSSN\b|social security", re.IGNORECASE),
+    ),
+    IdFormat("ES DNI", re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), dni.is_valid),
+    IdFormat("ES NIE", re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), nie.is_valid),
+    IdFormat(
+        "FR NIR",
+        re.compile(r"(?<![\w-])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])"),
+        nir.is_valid,
+    ),
+    IdFormat(
+        "DE IdNr",
+        re.compile(r"(?<![\w-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w-])"),
+        idnr.is_valid,
+        re.compile(r"steuer|\bIdNr\b|identifikationsnummer|\btax id", re.IGNORECASE),
+    ),
+    IdFormat(
+        "NL BSN",
+        re.compile(r"(?<![\w-])\d{4}\.?\d{2}\.?\d{3}(?![\w-])"),
+        bsn.is_valid,
+        re.compile(r"\bBSN\b|burgerservicenummer", re.IGNORECASE),
+    ),
+    IdFormat(
+        "GB NHS number",
+        re.compile(r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])"),
+        nhs.is_valid,
+        re.compile(r"\bNHS\b", re.IGNORECASE),
+    ),
+)
+
+CODICE_FISCALE = IdFormat(
+    "IT codice fiscale",
+    re.compile(
+        r"(?<!\w)[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?!\w)"
+    ),
+    codicefiscale.is_valid,
+)
+
+
+def _id_spans(text: str, form: IdFormat, start: int, end: int) -> Iterator[Span]:
+    for match in form.pattern.finditer(text, start, end):
+        if form.context is not None:
+            before = text[max(0, match.start() - CONTEXT_CHARS) : match.start()]
+            if not form.context.search(before):
+                continue
+        if form.is_valid(match.group()):
+            yield match.span()
+
+
+@register_policy
+class NationalId(PolicyCheck):
+    identifier = "pii.national_id"
+    reason = (
+        "The text contains what looks like a government identity or social security "
+        "number. Remove identity numbers before uploading."
+    )
+    severity = Severity.HIGH
+    setting = "SCREEN_PII_NATIONAL_ID"
+
+    def spans(self, text: str) -> Iterator[Span]:
+        yield from _id_spans(text, CODICE_FISCALE, 0, len(text))
+        # Every other format holds seven digits or more: look only around such clusters.
+        for start, end in digit_clusters(text, 7):
+            for form in ID_FORMATS:
+                yield from _id_spans(text, form, max(0, start - 2), end + 2)
+
+
+_IBAN = re.compile(r"[A-Z](?<![\w-].)[A-Z]\d{2}(?: ?[A-Z0-9]{1,4}){3,9}(?!\w)")
+
+
+def _iban_end(candidate: str) -> int | None:
+    """Length of the longest leading run of groups that is a valid IBAN, if any."""
+    ends = [match.end() for match in re.finditer(r"[A-Z0-9]+", candidate)]
+    for end in reversed(ends):
+        if iban.is_valid(candidate[:end]):
+            return end
+    return None
+
+
+@register_policy
+class Iban(PolicyCheck):
+    identifier = "pii.iban"
+    reason = (
+        "The text contains a bank account number (IBAN). Remove account numbers before uploading."
+    )
+    severity = Severity.HIGH
+    setting = "SCREEN_PII_IBAN"
+
+    def spans(self, text: str) -> Iterator[Span]:
+        for match in _IBAN.finditer(text):
+            end = _iban_end(match.group())
+            if end is not None:
+                yield match.start(), match.start() + end
