@@ -20,7 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja.utils import check_csrf
 
-from safedata.accounts.models import ApiToken
+from safedata.accounts.models import ApiToken, User
 from safedata.apierrors import ApiError, error_response
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -32,15 +32,34 @@ class Via(enum.StrEnum):
     ANONYMOUS = "anonymous"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Caller:
     """The result of authentication, stored as ``request.auth``; always truthy."""
 
     via: Via
-    user: Any = None
+    user: User | None = None
 
     def __bool__(self) -> bool:
         return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedInCaller(Caller):
+    """A caller with a token or a session: a member."""
+
+    user: User
+
+
+class AuthedRequest(HttpRequest):
+    """The type of an API operation's request: ninja has put the ``Caller`` on it."""
+
+    auth: Caller
+
+
+class SignedInRequest(HttpRequest):
+    """The request of an operation with ``auth=signed_in``: the caller is a member."""
+
+    auth: SignedInCaller
 
 
 def _bearer(request: HttpRequest) -> str | None:
@@ -77,14 +96,14 @@ class ApiAuth:
                 raise ApiError(401, "invalid_token", "The API token is unknown or revoked.")
             # Shared code (``voter_for``) reads request.user; a token speaks for its owner.
             request.user = user
-            return Caller(Via.TOKEN, user)
+            return SignedInCaller(via=Via.TOKEN, user=user)
         if request.user.is_authenticated:
             _check_csrf(request)
-            return Caller(Via.SESSION, request.user)
+            return SignedInCaller(via=Via.SESSION, user=request.user)
         if not self.anonymous:
             return None
         _check_csrf(request)
-        return Caller(Via.ANONYMOUS)
+        return Caller(via=Via.ANONYMOUS)
 
 
 public = ApiAuth(anonymous=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from safedata.accounts.models import ApiToken
 from safedata.consensus import Counts, compute
-from safedata.documents.models import Document, Visibility
+from safedata.documents.models import Document, Visibility, consensus_fields
 
 Rate = Callable[..., Document]
 
@@ -35,8 +35,10 @@ def rate() -> Rate:
     """Give a document these vote counts and their consensus, as voting would."""
 
     def apply(document: Document, unsafe: int = 0, neutral: int = 0, great: int = 0) -> Document:
-        consensus = compute(Counts(unsafe, neutral, great), django_settings.SAFEDATA_CONSENSUS)
-        document.save(update_fields=document.apply_consensus(consensus))
+        counts = Counts(unsafe=unsafe, neutral=neutral, great=great)
+        consensus = compute(counts, django_settings.SAFEDATA_CONSENSUS)
+        Document.objects.filter(pk=document.pk).update(**consensus_fields(consensus))
+        document.refresh_from_db()
         return document
 
     return apply

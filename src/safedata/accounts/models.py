@@ -14,12 +14,20 @@ TOKEN_PREFIX = "sdt_"  # noqa: S105 - a public marker, not a secret
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+def member_key(user_id: int) -> str:
+    """How votes, rate limits and audit entries name a member: ``u:<user id>``.
+
+    Anonymous visitors are ``a:<random id>`` (``safedata.voting.identity``).
+    """
+    return f"u:{user_id}"
+
+
 class User(AbstractUser):
     """A contributor. Custom from the first migration so it can grow."""
 
     @property
     def voter_key(self) -> str:
-        return f"u:{self.pk}"
+        return member_key(self.pk)
 
 
 def hash_token(raw: str) -> str:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safedata.accounts import tokens, views
+from safedata.accounts import tokens
 
 app_name = "accounts"
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
 ]

@@ -8,7 +8,9 @@ example a reliability-weighted one) is one new module.
 from __future__ import annotations
 
 from safedata.consensus.base import (
+    LABEL_NAMES,
     LABELS,
+    STATUS_NAMES,
     Consensus,
     ConsensusMethod,
     ConsensusParams,
@@ -22,7 +24,9 @@ from safedata.consensus.base import (
 from safedata.consensus.dirichlet import DirichletConsensus, compute
 
 __all__ = [
+    "LABEL_NAMES",
     "LABELS",
+    "STATUS_NAMES",
     "Consensus",
     "ConsensusMethod",
     "ConsensusParams",

@@ -26,6 +26,20 @@ class Status(StrEnum):
 LABELS: tuple[Label, ...] = (Label.UNSAFE, Label.NEUTRAL, Label.GREAT)
 """The labels in spectrum order; their values on the spectrum are -1, 0, +1."""
 
+LABEL_NAMES: dict[Label, str] = {
+    Label.UNSAFE: "Unsafe",
+    Label.NEUTRAL: "Neutral",
+    Label.GREAT: "Great",
+}
+"""How each label reads to people (pages, admin, Django choices)."""
+
+STATUS_NAMES: dict[Status, str] = {
+    Status.NEEDS_VOTES: "Needs votes",
+    Status.SETTLED: "Settled",
+    Status.CONTESTED: "Contested",
+}
+"""How each status reads to people."""
+
 
 @dataclass(frozen=True)
 class Counts:

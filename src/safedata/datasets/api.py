@@ -12,12 +12,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema, Status
 
-from safedata.apiauth import Caller, public, signed_in
+from safedata.apiauth import AuthedRequest, SignedInRequest, public, signed_in
 from safedata.apierrors import ApiError
+from safedata.apischemas import ErrorOut
 from safedata.datasets import services
 from safedata.datasets.models import Snapshot
 from safedata.datasets.ranges import file_response
-from safedata.documents.api import ErrorOut
 
 router = Router(tags=["dataset"])
 
@@ -160,9 +160,9 @@ def get_snapshot(request: HttpRequest, version: str) -> Snapshot:
     response={201: SnapshotOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut},
     summary="Publish a snapshot (staff)",
 )
-def create_snapshot(request: HttpRequest, payload: SnapshotIn) -> Status[Snapshot]:
+def create_snapshot(request: SignedInRequest, payload: SnapshotIn) -> Status[Snapshot]:
     """Build and publish a snapshot now; 409 if the version exists (releases are immutable)."""
-    caller: Caller = request.auth  # type: ignore[attr-defined]
+    caller = request.auth
     if not caller.user.is_staff:
         raise ApiError(403, "forbidden", "Only staff can publish snapshots.")
     try:
@@ -180,12 +180,12 @@ def create_snapshot(request: HttpRequest, payload: SnapshotIn) -> Status[Snapsho
     summary="Download a snapshot file (HTTP Range supported)",
 )
 def snapshot_file(
-    request: HttpRequest, version: str, name: str
+    request: AuthedRequest, version: str, name: str
 ) -> HttpResponse | StreamingHttpResponse:
     """The card and manifest are open to all; data files need an account."""
     refuse_token_in_url(request)
     snapshot = _published(version)
-    caller: Caller = request.auth  # type: ignore[attr-defined]
+    caller = request.auth
     if name not in _PUBLIC_FILES and caller.user is None:
         raise ApiError(
             401,

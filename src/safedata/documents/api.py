@@ -20,8 +20,10 @@ from django.utils.http import urlencode
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from safedata.apiauth import json_body, max_upload_bytes, public, signed_in
+from safedata import consensus
+from safedata.apiauth import SignedInRequest, json_body, max_upload_bytes, public, signed_in
 from safedata.apierrors import ApiError
+from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
 from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
 from safedata.documents.services import (
     NewDocument,
@@ -33,31 +35,6 @@ from safedata.documents.services import (
 router = Router(tags=["documents"])
 
 SortOrder = Literal["recent", "score", "-score"]
-LabelName = Literal["unsafe", "neutral", "great"]
-StatusName = Literal["needs_votes", "settled", "contested"]
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-class VotesOut(Schema):
-    unsafe: int
-    neutral: int
-    great: int
-
-
-class ConsensusOut(Schema):
-    label: str
-    score: float
-    confidence: float
-    status: str
-    votes: VotesOut
 
 
 class PredictionOut(Schema):
@@ -103,20 +80,6 @@ class CsrfOut(Schema):
     csrftoken: str
 
 
-def consensus_of(document: Document) -> dict[str, Any]:
-    return {
-        "label": document.label,
-        "score": document.score,
-        "confidence": document.confidence,
-        "status": document.status,
-        "votes": {
-            "unsafe": document.votes_unsafe,
-            "neutral": document.votes_neutral,
-            "great": document.votes_great,
-        },
-    }
-
-
 def document_out(document: Document) -> dict[str, Any]:
     prediction = None
     if document.model_label:
@@ -135,7 +98,7 @@ def document_out(document: Document) -> dict[str, Any]:
         "language": document.language,
         "uploaded_at": document.created_at,
         "content_sha256": document.content_sha256,
-        "consensus": consensus_of(document),
+        "consensus": consensus_payload(document.consensus),
         "model_prediction": prediction,
     }
 
@@ -183,9 +146,9 @@ def _check_upload(payload: UploadIn) -> None:
     summary="Upload a document",
 )
 @decorate_view(json_body(max_upload_bytes))
-def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
+def upload(request: SignedInRequest, payload: UploadIn) -> Status[dict[str, Any]]:
     """201 with the new document; 200 with ``duplicate: true`` when the same text exists."""
-    user = request.auth.user  # type: ignore[attr-defined]
+    user = request.auth.user
     _check_upload(payload)
     new = NewDocument(
         text=payload.text,
@@ -222,8 +185,8 @@ def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
 
 
 class ListFilters(Schema):
-    label: LabelName | None = None
-    status: StatusName | None = None
+    label: consensus.Label | None = None
+    status: consensus.Status | None = None
     min_votes: int = Field(0, ge=0, le=1_000_000_000)
     language: str = Field("", max_length=16)
     sort: SortOrder = "recent"

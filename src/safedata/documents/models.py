@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from safedata.consensus import Consensus, Counts
+from safedata.choices import text_choices
+from safedata.consensus import (
+    LABEL_NAMES,
+    LABELS,
+    STATUS_NAMES,
+    Consensus,
+    Counts,
+    Label,
+    Status,
+)
 
 
 class Visibility(models.TextChoices):
@@ -18,16 +29,11 @@ class Visibility(models.TextChoices):
     REMOVED = "removed", "Removed (takedown)"
 
 
-class ConsensusLabel(models.TextChoices):
-    UNSAFE = "unsafe", "Unsafe"
-    NEUTRAL = "neutral", "Neutral"
-    GREAT = "great", "Great"
+ConsensusLabel = text_choices("ConsensusLabel", Label, LABEL_NAMES)
+"""The choices of ``Document.label`` (and of a vote's rating): ``safedata.consensus.Label``."""
 
-
-class ConsensusStatus(models.TextChoices):
-    NEEDS_VOTES = "needs_votes", "Needs votes"
-    SETTLED = "settled", "Settled"
-    CONTESTED = "contested", "Contested"
+ConsensusStatus = text_choices("ConsensusStatus", Status, STATUS_NAMES)
+"""The choices of ``Document.status``: ``safedata.consensus.Status``."""
 
 
 class License(models.TextChoices):
@@ -42,17 +48,21 @@ class License(models.TextChoices):
     UNKNOWN = "", "Unknown / not stated"
 
 
-CONSENSUS_FIELDS = (
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
-    "votes_total",
-    "score",
-    "label",
-    "confidence",
-    "status",
-)
-"""The fields a vote changes: the tallies and the consensus computed from them."""
+def consensus_fields(consensus: Consensus) -> dict[str, Any]:
+    """The ``Document`` fields that hold ``consensus`` (the tallies and the verdict), with values.
+
+    The one mapping from a consensus to the row, used by the vote's SQL
+    (``voting/sql.py``) and by ORM updates; ``Document.consensus`` is the way back.
+    """
+    counts = consensus.counts
+    return {
+        **{f"votes_{label}": n for label, n in zip(LABELS, counts.as_tuple(), strict=True)},
+        "votes_total": counts.total,
+        "score": consensus.score,
+        "label": consensus.label.value,
+        "confidence": consensus.confidence,
+        "status": consensus.status.value,
+    }
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -85,11 +95,11 @@ class Document(models.Model):
     votes_total = models.PositiveIntegerField(default=0, db_index=True)
     score = models.FloatField(default=0.0)
     label = models.CharField(
-        max_length=16, choices=ConsensusLabel.choices, default=ConsensusLabel.NEUTRAL
+        max_length=16, choices=ConsensusLabel.choices, default=Label.NEUTRAL.value
     )
     confidence = models.FloatField(default=0.0)
     status = models.CharField(
-        max_length=16, choices=ConsensusStatus.choices, default=ConsensusStatus.NEEDS_VOTES
+        max_length=16, choices=ConsensusStatus.choices, default=Status.NEEDS_VOTES.value
     )
 
     model_label = models.CharField(max_length=16, blank=True)
@@ -137,15 +147,15 @@ class Document(models.Model):
 
     @property
     def counts(self) -> Counts:
-        return Counts(self.votes_unsafe, self.votes_neutral, self.votes_great)
+        return Counts(unsafe=self.votes_unsafe, neutral=self.votes_neutral, great=self.votes_great)
 
-    def apply_consensus(self, consensus: Consensus) -> list[str]:
-        """Copy ``consensus`` onto the row; returns the fields to save."""
-        counts = consensus.counts
-        self.votes_unsafe, self.votes_neutral, self.votes_great = counts.as_tuple()
-        self.votes_total = counts.total
-        self.score = consensus.score
-        self.label = consensus.label.value
-        self.confidence = consensus.confidence
-        self.status = consensus.status.value
-        return list(CONSENSUS_FIELDS)
+    @property
+    def consensus(self) -> Consensus:
+        """The stored consensus, as ``safedata.consensus`` computed it."""
+        return Consensus(
+            label=Label(self.label),
+            score=self.score,
+            confidence=self.confidence,
+            status=Status(self.status),
+            counts=self.counts,
+        )

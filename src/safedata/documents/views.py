@@ -9,9 +9,6 @@ from django.views.decorators.http import require_GET
 
 from safedata.documents.browse import SORTS, BrowseQuery, InvalidFilterError
 from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
-from safedata.voting.identity import voter_for
-from safedata.voting.models import Rating
-from safedata.voting.services import rating_of
 
 PAGE_SIZE = 25
 
@@ -38,13 +35,9 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One visible document with its votes and consensus; hidden or removed ones are 404."""
+    """One visible document with its consensus; hidden or removed ones are 404.
+
+    The vote panel comes from ``voting`` (``{% vote_panel %}``), the layer above.
+    """
     document = get_object_or_404(Document.objects.public().select_related("uploader"), pk=pk)
-    voter = voter_for(request)
-    context = {
-        "document": document,
-        "my_rating": rating_of(document, voter),
-        "ratings": Rating.choices,
-        "is_own": voter.user_id == document.uploader_id,
-    }
-    return render(request, "documents/detail.html", context)
+    return render(request, "documents/detail.html", {"document": document})

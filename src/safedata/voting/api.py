@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.decorators import decorate_view
 
 from safedata.apiauth import json_body, public
 from safedata.apierrors import ApiError
-from safedata.consensus import Consensus
-from safedata.documents.api import ConsensusOut, ErrorOut
+from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
+from safedata.consensus import Label
 from safedata.documents.models import Document
 from safedata.voting.identity import remember_voter, voter_for
 from safedata.voting.services import InvalidRating, OwnDocument, cast_vote
@@ -22,24 +20,13 @@ _MAX_VOTE_BODY = 1024
 
 
 class VoteIn(Schema):
-    rating: Literal["unsafe", "neutral", "great"]
+    rating: Label
 
 
 class VoteOut(Schema):
     document_id: int
-    rating: str
+    rating: Label
     consensus: ConsensusOut
-
-
-def _consensus_out(consensus: Consensus) -> dict[str, Any]:
-    unsafe, neutral, great = consensus.counts.as_tuple()
-    return {
-        "label": consensus.label.value,
-        "score": consensus.score,
-        "confidence": consensus.confidence,
-        "status": consensus.status.value,
-        "votes": {"unsafe": unsafe, "neutral": neutral, "great": great},
-    }
 
 
 @router.post(
@@ -62,7 +49,7 @@ def vote(request: HttpRequest, document_id: int, payload: VoteIn) -> HttpRespons
     """Anonymous callers are identified by the signed ``sd_voter`` cookie set on first vote."""
     voter = voter_for(request)
     try:
-        _, consensus = cast_vote(document_id, voter, payload.rating)
+        _, consensus = cast_vote(document_id, voter, payload.rating.value)
     except Document.DoesNotExist as exc:
         raise ApiError(404, "not_found", f"No visible document with id {document_id}.") from exc
     except OwnDocument as exc:
@@ -71,7 +58,7 @@ def vote(request: HttpRequest, document_id: int, payload: VoteIn) -> HttpRespons
         raise ApiError(400, exc.code, str(exc)) from exc
     body = {
         "document_id": document_id,
-        "rating": payload.rating,
-        "consensus": _consensus_out(consensus),
+        "rating": payload.rating.value,
+        "consensus": consensus_payload(consensus),
     }
     return remember_voter(JsonResponse(body), voter)

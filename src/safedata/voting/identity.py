@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from safedata.accounts.models import User
 from safedata.ratelimit import ip_hash
 
 COOKIE_NAME = "sd_voter"
 _SALT = "safedata.voter"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Voter:
     key: str
-    user: Any = None
+    user: User | None = None
     is_new: bool = False
     """True when the anonymous id was minted for this request (cookie must be set)."""
     network_key: str = ""
@@ -33,8 +33,8 @@ class Voter:
 def voter_for(request: HttpRequest) -> Voter:
     """The voter behind ``request``; mints an anonymous id when there is none."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return Voter(key=f"u:{user.pk}", user=user)
+    if isinstance(user, User) and user.is_authenticated:
+        return Voter(key=user.voter_key, user=user)
     anon_id = request.get_signed_cookie(COOKIE_NAME, default=None, salt=_SALT)
     if anon_id:
         return Voter(key=f"a:{anon_id}")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from safedata.documents.models import ConsensusLabel, Document
+from safedata.choices import text_choices
+from safedata.consensus import LABEL_NAMES, LABELS, Label
+from safedata.documents.models import Document
 
-
-class Rating(models.TextChoices):
-    UNSAFE = "unsafe", "Unsafe"
-    NEUTRAL = "neutral", "Neutral"
-    GREAT = "great", "Great"
+Rating = text_choices("Rating", Label, LABEL_NAMES)
+"""A vote's choices: the consensus labels (``safedata.consensus.Label``)."""
 
 
 class Vote(models.Model):
@@ -38,7 +37,7 @@ class Vote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "voter_key"], name="one_vote_per_voter"),
             models.CheckConstraint(
-                condition=models.Q(rating__in=[c.value for c in ConsensusLabel]),
+                condition=models.Q(rating__in=[label.value for label in LABELS]),
                 name="vote_rating_valid",
             ),
         ]

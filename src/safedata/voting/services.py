@@ -6,12 +6,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from safedata.consensus import Consensus, Counts, get_method
+from safedata.consensus import LABELS, Consensus, Counts, Label, get_method
 from safedata.documents.models import Document
 from safedata.ratelimit import Rate, hit
 from safedata.voting import sql
 from safedata.voting.identity import Voter
-from safedata.voting.models import Rating, Vote
+from safedata.voting.models import Vote
 
 
 class VoteError(Exception):
@@ -38,11 +38,14 @@ def consensus_for(counts: Counts) -> Consensus:
 
 
 def _adjusted(counts: Counts, previous: str | None, rating: str) -> Counts:
-    values = dict(zip(("unsafe", "neutral", "great"), counts.as_tuple(), strict=True))
+    values = {label.value: n for label, n in zip(LABELS, counts.as_tuple(), strict=True)}
     if previous is not None:
         values[previous] -= 1
     values[rating] += 1
     return Counts(**values)
+
+
+_RATINGS = frozenset(label.value for label in Label)
 
 
 def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Consensus]:
@@ -53,8 +56,8 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
     duration, so concurrent votes on it never lose an update. The returned
     document holds the tallies; its other fields load when read.
     """
-    if rating not in Rating.values:
-        raise InvalidRating(f"rating must be one of: {', '.join(Rating.values)}")
+    if rating not in _RATINGS:
+        raise InvalidRating(f"rating must be one of: {', '.join(LABELS)}")
     rate = Rate.parse(settings.SAFEDATA_VOTE_RATE_LIMIT)
     hit("vote", voter.key, rate)
     if voter.is_new and voter.network_key:
@@ -69,19 +72,25 @@ def cast_vote(document_id: int, voter: Voter, rating: str) -> tuple[Document, Co
         if voter.user_id is not None and voter.user_id == tally.uploader_id:
             raise OwnDocument("You cannot vote on a document you uploaded.")
         if tally.previous == rating:
-            consensus = consensus_for(Counts(*tally.counts))
+            consensus = consensus_for(tally.counts)
             return sql.partial_document(document_id, tally, consensus), consensus
-        consensus = consensus_for(_adjusted(Counts(*tally.counts), tally.previous, rating))
+        consensus = consensus_for(_adjusted(tally.counts, tally.previous, rating))
         now = timezone.now()
-        sql.upsert_vote(document_id, voter.key, voter.user_id, rating, now)
+        sql.upsert_vote(
+            document_id=document_id,
+            voter_key=voter.key,
+            user_id=voter.user_id,
+            rating=rating,
+            now=now,
+        )
         sql.store_consensus(document_id, consensus)
         sql.insert_audit(
-            "vote.cast",
-            document_id,
-            voter.user_id,
-            voter.key,
-            {"rating": rating, "previous": tally.previous},
-            now,
+            action="vote.cast",
+            document_id=document_id,
+            actor_id=voter.user_id,
+            actor_key=voter.key,
+            data={"rating": rating, "previous": tally.previous},
+            now=now,
         )
     return sql.partial_document(document_id, tally, consensus), consensus
 

@@ -16,8 +16,8 @@ from typing import Any
 from django.db import connection
 
 from safedata.audit.models import AuditEntry
-from safedata.consensus import Consensus
-from safedata.documents.models import CONSENSUS_FIELDS, Document, Visibility
+from safedata.consensus import Consensus, Counts
+from safedata.documents.models import Document, Visibility, consensus_fields
 from safedata.voting.models import Vote
 
 _DOCUMENT = Document._meta.db_table
@@ -26,12 +26,12 @@ _AUDIT = AuditEntry._meta.db_table
 _TALLY_COLUMNS = ("uploader_id", "votes_unsafe", "votes_neutral", "votes_great")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LockedTally:
     """The voted document's tallies, read under a row lock, and the voter's current rating."""
 
     uploader_id: int
-    counts: tuple[int, int, int]
+    counts: Counts
     previous: str | None
 
 
@@ -58,11 +58,15 @@ def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
             [document_id, voter_key],
         )
         previous = cursor.fetchone()
-    return LockedTally(row[0], (row[1], row[2], row[3]), previous[0] if previous else None)
+    return LockedTally(
+        uploader_id=row[0],
+        counts=Counts(unsafe=row[1], neutral=row[2], great=row[3]),
+        previous=previous[0] if previous else None,
+    )
 
 
 def upsert_vote(
-    document_id: int, voter_key: str, user_id: int | None, rating: str, now: datetime
+    *, document_id: int, voter_key: str, user_id: int | None, rating: str, now: datetime
 ) -> None:
     """Insert the vote, or replace the rating of the voter's existing one."""
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -75,30 +79,19 @@ def upsert_vote(
         cursor.execute(sql, [document_id, voter_key, user_id, rating, stamp, stamp])
 
 
-def _consensus_values(consensus: Consensus) -> list[Any]:
-    """Values for ``CONSENSUS_FIELDS``, in that order."""
-    counts = consensus.counts
-    return [
-        *counts.as_tuple(),
-        counts.total,
-        consensus.score,
-        consensus.label.value,
-        consensus.confidence,
-        consensus.status.value,
-    ]
-
-
 def store_consensus(document_id: int, consensus: Consensus) -> None:
     """Write the new tallies and consensus onto the document row."""
-    assignments = ", ".join(f"{column} = %s" for column in CONSENSUS_FIELDS)
+    values = consensus_fields(consensus)
+    assignments = ", ".join(f"{column} = %s" for column in values)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_DOCUMENT} SET {assignments} WHERE id = %s",
-            [*_consensus_values(consensus), document_id],
+            [*values.values(), document_id],
         )
 
 
 def insert_audit(
+    *,
     action: str,
     document_id: int,
     actor_id: int | None,
@@ -127,6 +120,5 @@ def insert_audit(
 
 def partial_document(document_id: int, tally: LockedTally, consensus: Consensus) -> Document:
     """A Document holding the voted fields; the others load lazily if a caller reads them."""
-    names = ["id", "uploader_id", *CONSENSUS_FIELDS]
-    values = [document_id, tally.uploader_id, *_consensus_values(consensus)]
-    return Document.from_db(connection.alias, names, values)
+    values = {"id": document_id, "uploader_id": tally.uploader_id, **consensus_fields(consensus)}
+    return Document.from_db(connection.alias, list(values), list(values.values()))

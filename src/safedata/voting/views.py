@@ -24,7 +24,8 @@ from safedata.ratelimit import RateLimited
 from safedata.voting.identity import Voter, remember_voter, voter_for
 from safedata.voting.models import Rating
 from safedata.voting.queue import next_document
-from safedata.voting.services import InvalidRating, OwnDocument, cast_vote, rating_of
+from safedata.voting.services import InvalidRating, OwnDocument, cast_vote
+from safedata.voting.templatetags.vote_panel import panel_context
 
 SKIPPED_SESSION_KEY = "review_skipped"
 MAX_SKIPPED = 200
@@ -134,12 +135,6 @@ def document_vote(request: HttpRequest, pk: int) -> HttpResponse:
     if not _is_htmx(request):
         return _back_to(request, reverse("documents:detail", args=[pk]), voter, outcome.error)
     document = Document.objects.public().select_related("uploader").filter(pk=pk).first()
-    context = {
-        "document": document,
-        "my_rating": outcome.rating or (rating_of(document, voter) if document else None),
-        "error": outcome.error,
-        "ratings": Rating.choices,
-        "is_own": document is not None and voter.user_id == document.uploader_id,
-    }
-    response = render(request, "documents/_votes.html", context, status=outcome.status)
+    context = panel_context(document, voter, rating=outcome.rating, error=outcome.error)
+    response = render(request, "voting/_vote_panel.html", context, status=outcome.status)
     return remember_voter(response, voter)
