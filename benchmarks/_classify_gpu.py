@@ -23,7 +23,7 @@ import torch
 
 from safedata.classify.backends.embed import load_encoder
 from safedata.classify.score import score
-from safedata.classify.scoring import ScoreOptions
+from safedata.classify.shards import ScoreOptions
 from safedata.records import read_records
 
 SIZES = (("short", 300, 20_000), ("long", 4_000, 10_000))

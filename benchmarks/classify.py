@@ -36,6 +36,7 @@ from realdata import WORK as REALDATA  # the script's folder is on sys.path
 from realdata import fetch_wheel, load_rows, prepare
 
 from safedata.classify.model import Model
+from safedata.classify.score import read_summary
 from safedata.classify.train import TrainOptions, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def run_score(model: Path, corpus: Path, out: Path, *extra: str) -> tuple[float,
     """(wall seconds, documents scored, peak RSS in bytes, seconds after start-up).
 
     Wall time counts the whole command: interpreter start, imports, model load.
-    The last figure is the engine's time as ``summary.json`` reports it.
+    The last figure is the engine's time as the run's summary reports it.
     """
     probe = (
         "import resource, subprocess, sys\n"
@@ -114,7 +115,7 @@ def run_score(model: Path, corpus: Path, out: Path, *extra: str) -> tuple[float,
         [sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True
     )
     seconds = time.perf_counter() - started
-    summary = json.loads((out / "summary.json").read_text())
+    summary = read_summary(out)
     peak = int(result.stdout.strip()) * 1024
     return seconds, summary["scored"], peak, summary["seconds"]
 

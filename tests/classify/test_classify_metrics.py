@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safedata.classify.dedup import near_duplicate_groups
 from safedata.classify.metrics import (
     Calibration,
     classification_metrics,
@@ -13,6 +12,8 @@ from safedata.classify.metrics import (
     expected_calibration_error,
     fit_calibration,
 )
+from safedata.classify.train import FOLD_DUPLICATE_THRESHOLD
+from safedata.records.neardup import near_duplicate_groups
 
 
 def test_ece_of_perfectly_calibrated_and_overconfident_predictions() -> None:
@@ -71,6 +72,6 @@ def test_near_duplicates_share_a_group_and_others_do_not() -> None:
         "completely different words about cooking pasta well",
         "",
     ]
-    groups = near_duplicate_groups(texts)
+    groups = near_duplicate_groups(texts, FOLD_DUPLICATE_THRESHOLD)
     assert groups[0] == groups[1] == groups[2]
     assert len({groups[0], groups[3], groups[4]}) == 3

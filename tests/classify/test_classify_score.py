@@ -15,8 +15,8 @@ import zstandard
 from safedata.classify import InputError
 from safedata.classify.engines.ray_engine import IO_RESERVE, actor_cpus
 from safedata.classify.model import Model
-from safedata.classify.score import score
-from safedata.classify.scoring import OUTPUT_SCHEMA, ScoreOptions
+from safedata.classify.score import LEGACY_SUMMARY_FILE, SUMMARY_FILE, read_summary, score
+from safedata.classify.shards import OUTPUT_SCHEMA, ScoreOptions
 
 OPTIONS = ScoreOptions(batch_size=7)
 TEXTS = ["attack exploit steal weapon", "explain learn clear guide proof", "weather table memo"]
@@ -26,6 +26,25 @@ def read_output(folder: Path) -> pa.Table:
     """Every scored row, sorted by source and line."""
     tables = [pq.read_table(p) for p in sorted(folder.glob("*.parquet"))]
     return pa.concat_tables(tables).sort_by([("source", "ascending"), ("line", "ascending")])
+
+
+def assert_every_reader_sees_one_table(folder: Path, rows: int) -> None:
+    """pandas, pyarrow.dataset and polars read the whole folder as the scored rows."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow.dataset as ds
+
+    expected = read_output(folder).select(["source", "line", "p_great"]).to_pylist()
+    tables = [
+        pa.Table.from_pandas(pd.read_parquet(folder), preserve_index=False),
+        ds.dataset(folder).to_table(),
+        pl.read_parquet(folder).to_arrow(),
+    ]
+    for table in tables:
+        assert table.num_rows == rows
+        assert table.column_names == OUTPUT_SCHEMA.names
+        ordered = table.sort_by([("source", "ascending"), ("line", "ascending")])
+        assert ordered.select(["source", "line", "p_great"]).to_pylist() == expected
 
 
 def jsonl(path: Path, rows: list[Any]) -> Path:
@@ -65,6 +84,35 @@ def test_jsonl_documents_without_text_are_counted_and_skipped(
     assert table.column("line").to_pylist() == [1, 6]
     assert table.column("label").to_pylist() == ["unsafe", "great"]
     assert all(-1 <= s <= 1 for s in table.column("score").to_pylist())
+
+
+def test_the_score_folder_reads_as_one_table_in_pandas_pyarrow_and_polars(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 10 + i)) for i in range(3)]
+    summary = score(model_dir, inputs, tmp_path / "out", OPTIONS, progress=False)
+    assert_every_reader_sees_one_table(tmp_path / "out", 33)
+    assert read_summary(tmp_path / "out") == summary
+    assert summary["scored"] == 33
+
+
+def test_a_rerun_replaces_the_summary_of_an_older_version(model_dir: Path, tmp_path: Path) -> None:
+    source = str(corpus_file(tmp_path / "c.jsonl", 12))
+    out = tmp_path / "out"
+    score(model_dir, [source], out, OPTIONS, progress=False)
+    old = read_summary(out)
+    (out / SUMMARY_FILE).unlink()
+    (out / LEGACY_SUMMARY_FILE).write_text(json.dumps(old))
+    assert read_summary(out) == old
+    again = score(model_dir, [source], out, OPTIONS, progress=False)
+    assert not (out / LEGACY_SUMMARY_FILE).exists()
+    assert read_summary(out)["scored"] == again["scored"] == 12
+    assert_every_reader_sees_one_table(out, 12)
+
+
+def test_reading_the_summary_of_a_folder_that_has_none_says_so(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no _summary\.parquet"):
+        read_summary(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["c.jsonl.gz", "c.jsonl.zst", "c.jsonl"])
@@ -141,7 +189,7 @@ def test_rerun_skips_finished_shards(model_dir: Path, tmp_path: Path) -> None:
     inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 10)) for i in range(3)]
     out = tmp_path / "out"
     score(model_dir, inputs, out, OPTIONS, progress=False)
-    shards = sorted(out.glob("*.parquet"))
+    shards = sorted(out.glob("c*.parquet"))
     assert len(shards) == 3
     stamps = {p: p.stat().st_mtime_ns for p in shards}
     shards[1].unlink()
@@ -214,6 +262,8 @@ def test_ray_engine_matches_local_row_for_row(
     )
     assert (ray["scored"], ray["skipped"]) == (local["scored"], local["skipped"]) == (121, 1)
     assert read_output(tmp_path / "ray").equals(read_output(tmp_path / "local"))
+    assert_every_reader_sees_one_table(tmp_path / "ray", 121)
+    assert_every_reader_sees_one_table(tmp_path / "local", 121)
     again = score(
         model_dir, inputs, tmp_path / "ray", OPTIONS, engine="ray", workers=2, progress=False
     )

@@ -245,7 +245,7 @@ def score(
     without text are counted and skipped. A rerun skips finished shards.
     """
     from safedata.classify.score import score as run_scoring
-    from safedata.classify.scoring import ScoreOptions
+    from safedata.classify.shards import ScoreOptions
 
     options = ScoreOptions(text_field, id_field, batch_size, threshold, keep_label)
     with user_errors():

@@ -7,7 +7,6 @@ present, else the vote fractions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from safedata.classify.errors import DataError
 from safedata.consensus import LABELS, Status
 from safedata.records import RecordFormatError, detect_format, iter_batches
+from safedata.records.files import file_sha256
 
 MANIFEST = "manifest.json"
 FORMAT_PREFERENCE = ("parquet", "jsonl.zst", "jsonl.gz", "jsonl", "csv")
@@ -52,15 +52,6 @@ class LabelledSet:
 
     def __len__(self) -> int:
         return len(self.texts)
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def data_files(path: Path) -> tuple[list[Path], str | None]:

@@ -13,6 +13,7 @@ from safedata.classify.errors import DataError
 from safedata.classify.metrics import classification_metrics
 from safedata.classify.model import Model
 from safedata.classify.plots import CONFUSION_PNG, RELIABILITY_PNG, confusion_png, reliability_png
+from safedata.records.files import atomic_write_bytes
 
 EVALUATION_FILE = "evaluation.json"
 PREDICT_BATCH = 4096
@@ -44,7 +45,7 @@ def evaluate(model_dir: Path, data_path: Path, out: Path) -> dict[str, Any]:
         "metrics": metrics,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / EVALUATION_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    atomic_write_bytes(out / EVALUATION_FILE, (json.dumps(report, indent=2) + "\n").encode())
     confusion_png(metrics["confusion"], out / CONFUSION_PNG)
     reliability_png({model.config.backend: (data.labels, probs)}, out / RELIABILITY_PNG)
     return report

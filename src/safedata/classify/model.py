@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from safedata.classify.backends import Backend, MissingExtraError, Params, get_b
 from safedata.classify.errors import ModelError
 from safedata.classify.metrics import Calibration
 from safedata.consensus import LABELS
+from safedata.records.files import atomic_directory
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
@@ -118,14 +117,5 @@ def write_folder_atomically(target: Path, fill: Callable[[Path], None]) -> None:
     """Create ``target`` by filling a temporary sibling folder, renamed once ``fill`` succeeds."""
     if target.exists() and any(target.iterdir()):
         raise ModelError(f"{target}: already exists and is not empty; choose a new folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    try:
+    with atomic_directory(target) as temporary:
         fill(temporary)
-        temporary.chmod(0o755)
-        if target.exists():
-            target.rmdir()
-        temporary.rename(target)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise

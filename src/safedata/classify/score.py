@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from safedata.classify.engines import ScoringJob, get_engine
+from safedata.classify.errors import InputError
 from safedata.classify.inputs import expand_inputs, plan_units
 from safedata.classify.model import Model
-from safedata.classify.scoring import ScoreOptions
+from safedata.classify.shards import ScoreOptions, read_run_file, write_run_file
 
-SUMMARY_FILE = "summary.json"
+SUMMARY_FILE = "_summary.parquet"
+"""The run's summary, in a file every Parquet reader of the folder skips or reads as no rows."""
+LEGACY_SUMMARY_FILE = "summary.json"
+"""Where older versions wrote the summary; a rerun replaces it with ``SUMMARY_FILE``."""
 
 
 def score(
@@ -28,7 +32,9 @@ def score(
 ) -> dict[str, Any]:
     """Score ``inputs`` into Parquet shards in ``out_dir``; return the summary written there.
 
-    The model and every input are checked before anything is written.
+    The model and every input are checked before anything is written. The
+    folder reads as one table in pandas, pyarrow and polars: the summary goes
+    to ``_summary.parquet`` (see ``read_summary``).
     """
     runner = get_engine(engine)
     model = Model.load(model_dir)
@@ -48,7 +54,18 @@ def score(
         "seconds": round(seconds, 3),
         "options": asdict(options),
     }
-    temporary = out_dir / f".{SUMMARY_FILE}.tmp"
-    temporary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    temporary.rename(out_dir / SUMMARY_FILE)
+    write_run_file(out_dir / SUMMARY_FILE, summary)
+    (out_dir / LEGACY_SUMMARY_FILE).unlink(missing_ok=True)
     return summary
+
+
+def read_summary(out_dir: Path) -> dict[str, Any]:
+    """The summary of the last ``score`` run into ``out_dir``, older versions' folders too."""
+    summary = read_run_file(out_dir / SUMMARY_FILE)
+    if summary is not None:
+        return summary
+    legacy = out_dir / LEGACY_SUMMARY_FILE
+    if not legacy.exists():
+        raise InputError(f"{out_dir}: no {SUMMARY_FILE}; is it a `safedata score` output folder?")
+    old: dict[str, Any] = json.loads(legacy.read_text(encoding="utf-8"))
+    return old

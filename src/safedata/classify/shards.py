@@ -1,4 +1,4 @@
-"""Scoring documents into Parquet shards: one shard per work unit, written atomically.
+"""The output shards of ``safedata score``: one Parquet file per work unit, written atomically.
 
 Every shard records, in its Parquet metadata, the fingerprint of the model that
 wrote it and its document counts, so a rerun can skip finished shards (and
@@ -8,8 +8,6 @@ refuse shards written by another model) and the summary can be rebuilt.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from safedata.classify.errors import InputError
 from safedata.classify.inputs import DocBatch, WorkUnit, read_unit
 from safedata.classify.model import Model
 from safedata.consensus import LABELS, Label
+from safedata.records.files import AtomicFile, atomic_write
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -37,6 +36,7 @@ OUTPUT_SCHEMA = pa.schema(
 MODEL_KEY = b"safedata.model"
 STATS_KEY = b"safedata.stats"
 UNIT_KEY = b"safedata.unit"
+RUN_KEY = b"safedata.run"
 
 
 @dataclass(frozen=True)
@@ -98,25 +98,21 @@ def score_unit(
     options: ScoreOptions,
     progress: Callable[[int], None],
 ) -> ShardStats:
-    """Score a unit into its shard (temporary name, renamed when complete)."""
-    final = out_dir / unit.shard_name()
-    handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
+    """Score a unit into its shard, which appears under its final name only when complete."""
+    shard = AtomicFile(out_dir / unit.shard_name())
     stats = ShardStats()
     try:
-        with pq.ParquetWriter(temporary, OUTPUT_SCHEMA, compression="zstd") as writer:
+        with pq.ParquetWriter(shard.sink, OUTPUT_SCHEMA, compression="zstd") as writer:
             for batch in read_unit(unit, options.text_field, options.id_field, options.batch_size):
                 table = score_batch(model, batch, options)
                 writer.write_table(table)
                 stats += ShardStats(batch.size(), len(batch.texts), batch.skipped, table.num_rows)
                 progress(batch.size())
             writer.add_key_value_metadata(_shard_metadata(model, unit, stats))
-        temporary.chmod(0o644)
-        temporary.rename(final)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        shard.discard()
         raise
+    shard.commit()
     return stats
 
 
@@ -141,3 +137,25 @@ def finished_shard(out_dir: Path, unit: WorkUnit, fingerprint: str) -> ShardStat
     if metadata.get(MODEL_KEY, b"").decode() != fingerprint:
         raise InputError(f"{path} was written by another model; score into a new --output folder")
     return ShardStats(**json.loads(metadata[STATS_KEY]))
+
+
+def write_run_file(path: Path, payload: dict[str, Any]) -> None:
+    """Write run metadata as a Parquet file with no rows that holds ``payload`` in its metadata.
+
+    A JSON file among the shards would stop ``polars.read_parquet(folder)``,
+    which reads every non-empty file of a folder; this one adds no rows, and its
+    leading underscore makes pandas and pyarrow skip it.
+    """
+    table = OUTPUT_SCHEMA.empty_table().replace_schema_metadata(
+        {RUN_KEY: json.dumps(payload, sort_keys=True).encode()}
+    )
+    with atomic_write(path) as sink:
+        pq.write_table(table, sink)
+
+
+def read_run_file(path: Path) -> dict[str, Any] | None:
+    """The payload of a file written by ``write_run_file``; None if there is none."""
+    if not path.exists():
+        return None
+    payload: dict[str, Any] = json.loads((pq.read_schema(path).metadata or {})[RUN_KEY])
+    return payload

@@ -21,7 +21,6 @@ import safedata
 from safedata.classify.backends import Backend, DivergedError, Params, get_backend
 from safedata.classify.card import model_card
 from safedata.classify.data import LabelledSet, check_trainable, load_labelled
-from safedata.classify.dedup import near_duplicate_groups
 from safedata.classify.errors import DataError
 from safedata.classify.metrics import (
     classification_metrics,
@@ -31,9 +30,13 @@ from safedata.classify.metrics import (
 from safedata.classify.model import CARD_FILE, METRICS_FILE, ModelConfig, write_folder_atomically
 from safedata.classify.plots import CONFUSION_PNG, RELIABILITY_PNG, confusion_png, reliability_png
 from safedata.consensus import LABELS
+from safedata.records.neardup import near_duplicate_groups
 
 log = logging.getLogger(__name__)
 LABEL_MODES = ("tune", "hard", "soft")
+FOLD_DUPLICATE_THRESHOLD = 0.7
+"""Estimated Jaccard similarity from which two documents must share a fold: lower than the
+SFT export's, since a split that separates copies inflates every metric."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def make_folds(data: LabelledSet, wanted: int, seed: int) -> Folds:
     """Stratified folds that never separate near-duplicates."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    groups = near_duplicate_groups(data.texts)
+    groups = near_duplicate_groups(data.texts, FOLD_DUPLICATE_THRESHOLD)
     smallest = min(count for count in data.class_counts.values() if count)
     count = min(wanted, smallest, len(np.unique(groups)))
     if count < 2:

@@ -3,13 +3,15 @@
 A file written through :class:`AtomicFile` (or :func:`atomic_write`) goes to a
 temporary file in the same folder, is flushed and fsynced, and only then takes
 its final name with ``os.replace``: a reader sees the old file or the whole new
-one, never half of it, and a failure leaves no temporary file behind.
+one, never half of it, and a failure leaves no temporary file behind. A folder
+built with :func:`atomic_directory` appears the same way, whole or not at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,3 +83,24 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, lowercase hex, read in chunks."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@contextmanager
+def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Build the folder ``path`` atomically: fill the yielded temporary sibling folder.
+
+    It takes the name ``path`` (which must not exist, or be empty) when the
+    block ends, and is deleted if the block raises.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield temporary
+        temporary.chmod(0o755)
+        if target.exists():
+            target.rmdir()
+        temporary.rename(target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from safedata.classify.backends.base import Params, import_extra, register_backend
-from safedata.classify.backends.linear import HEAD_GRID, HeadBackend, LinearHead
+from safedata.classify.backends.linear import HeadBackend, LinearHead
 
 EXTRA = "embed"
 DEFAULTS: Params = {"C": 1.0, "soft": False, "seed": 0, "batch_size": 64, "max_seq_length": 256}
@@ -40,14 +40,7 @@ class EmbedBackend(HeadBackend):
     identifier: ClassVar[str] = "embed"
     description: ClassVar[str] = "MiniLM sentence embeddings (sentence-transformers) + linear head"
 
-    def __init__(self, params: Params, head: LinearHead | None = None, encoder: Any = None) -> None:
-        super().__init__({**DEFAULTS, **params})
-        self.encoder = encoder
-        self.head = head
-
-    @classmethod
-    def param_grid(cls, quick: bool) -> list[Params]:
-        return [{"C": c} for c in ((1.0,) if quick else HEAD_GRID)]
+    defaults: ClassVar[Params] = DEFAULTS
 
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         if self.encoder is None:
@@ -66,6 +59,5 @@ class EmbedBackend(HeadBackend):
 
     @classmethod
     def load(cls, directory: Path, params: Params) -> EmbedBackend:
-        backend = cls(params, LinearHead.load(directory))
-        backend.encoder = load_encoder(backend.params["max_seq_length"])
-        return backend
+        encoder = load_encoder({**DEFAULTS, **params}["max_seq_length"])
+        return cls(params, encoder, LinearHead.load(directory))

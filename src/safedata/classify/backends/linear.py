@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
-from safedata.classify.backends.base import N_LABELS, Backend
+from safedata.classify.backends.base import N_LABELS, Backend, Params
 
 HEAD_FILE = "head.npz"
 ABSENT_LOGIT = -30.0
@@ -71,9 +72,23 @@ HEAD_GRID = (0.3, 1.0, 3.0, 10.0)
 
 
 class HeadBackend(Backend):
-    """A backend that trains a ``LinearHead`` on the features of a frozen encoder."""
+    """A backend that trains a ``LinearHead`` on the features of a frozen encoder.
 
-    head: LinearHead | None
+    Both head backends take ``(params, encoder, head)``: the encoder is loaded
+    lazily when None, the head is None until trained.
+    """
+
+    defaults: ClassVar[Params]
+    """Hyperparameters used where ``params`` does not set them."""
+
+    def __init__(self, params: Params, encoder: Any = None, head: LinearHead | None = None) -> None:
+        super().__init__({**self.defaults, **params})
+        self.encoder = encoder
+        self.head = head
+
+    @classmethod
+    def param_grid(cls, quick: bool) -> list[Params]:
+        return [{"C": c} for c in ((1.0,) if quick else HEAD_GRID)]
 
     def fit(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> None:
         c, seed = self.params["C"], self.params["seed"]

@@ -11,8 +11,6 @@ that step; a trained model folder holds its own copy. Needs the ``static`` extra
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,7 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from safedata.classify.backends.base import Params, import_extra, register_backend
-from safedata.classify.backends.linear import HEAD_GRID, HeadBackend, LinearHead
+from safedata.classify.backends.linear import HeadBackend, LinearHead
+from safedata.records.files import atomic_directory
 
 EXTRA = "static"
 EMBEDDINGS_DIR = "static-embeddings"
@@ -48,13 +47,12 @@ def distilled(pca_dims: int) -> Any:
     import_extra("skeletoken", EXTRA)
     distill = import_extra("model2vec.distill", EXTRA).distill
     encoder = distill(model_name=str(minilm_path()), pca_dims=pca_dims, device="cpu")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    encoder.save_pretrained(str(temporary))
     try:
-        temporary.rename(folder)
-    except OSError:  # another training cached it meanwhile
-        shutil.rmtree(temporary, ignore_errors=True)
+        with atomic_directory(folder) as temporary:
+            encoder.save_pretrained(str(temporary))
+    except OSError:  # fine when another training cached it meanwhile
+        if not (folder / "config.json").exists():
+            raise
     return encoder
 
 
@@ -65,14 +63,7 @@ class StaticBackend(HeadBackend):
     identifier: ClassVar[str] = "static"
     description: ClassVar[str] = "model2vec static embeddings distilled from MiniLM + linear head"
 
-    def __init__(self, params: Params, encoder: Any = None, head: LinearHead | None = None) -> None:
-        super().__init__({**DEFAULTS, **params})
-        self.encoder = encoder
-        self.head = head
-
-    @classmethod
-    def param_grid(cls, quick: bool) -> list[Params]:
-        return [{"C": c} for c in ((1.0,) if quick else HEAD_GRID)]
+    defaults: ClassVar[Params] = DEFAULTS
 
     def _encoder(self) -> Any:
         if self.encoder is None:

@@ -9,7 +9,7 @@ from typing import ClassVar, TypeVar
 
 from safedata.classify.inputs import WorkUnit
 from safedata.classify.model import Model
-from safedata.classify.scoring import ScoreOptions, ShardStats
+from safedata.classify.shards import ScoreOptions, ShardStats
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from safedata.classify.engines.base import Engine, ScoringJob, register_engine
 from safedata.classify.inputs import WorkUnit
 from safedata.classify.model import Model
-from safedata.classify.scoring import ScoreOptions, ShardStats, finished_shard, score_unit
+from safedata.classify.shards import ScoreOptions, ShardStats, finished_shard, score_unit
 
 _WORKER: dict[str, Any] = {}
 POLL_SECONDS = 0.2

@@ -31,13 +31,22 @@ from safedata.classify.engines.base import Engine, ScoringJob, register_engine
 from safedata.classify.errors import InputError
 from safedata.classify.inputs import WorkUnit, read_unit
 from safedata.classify.model import Model
-from safedata.classify.scoring import ScoreOptions, ShardStats, score_table
+from safedata.classify.shards import (
+    ScoreOptions,
+    ShardStats,
+    read_run_file,
+    score_table,
+    write_run_file,
+)
 
 IO_CPUS = 0.25
 """CPUs reserved by each read and write task."""
 IO_RESERVE = 0.5
 """CPUs of the cluster left free of actors, for reading and writing."""
-DONE_FILE = "_RAY_SUCCESS.json"
+DONE_FILE = "_RAY_SUCCESS.parquet"
+"""Written when the whole job succeeded: model fingerprint and counts (``write_run_file``)."""
+LEGACY_DONE_FILE = "_RAY_SUCCESS.json"
+"""The same record as older versions wrote it."""
 
 
 def actor_cpus(cluster_cpus: float, actors: int) -> float:
@@ -132,9 +141,9 @@ class RayEngine(Engine):
 
     def run(self, job: ScoringJob) -> ShardStats:
         ray = import_extra("ray", "ray")
-        done = job.out_dir / DONE_FILE
-        if done.exists():
-            return _previous_result(done, job)
+        previous = _previous_record(job.out_dir)
+        if previous is not None:
+            return _previous_result(previous, job)
         if not ray.is_initialized():
             ray.init(address=job.address, include_dashboard=False, logging_level="WARNING")
         staging = job.out_dir / f".ray-staging-{uuid.uuid4().hex}"
@@ -144,7 +153,7 @@ class RayEngine(Engine):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         record = {"model": job.model.fingerprint, "stats": asdict(stats)}
-        done.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        write_run_file(job.out_dir / DONE_FILE, record)
         return stats
 
     @staticmethod
@@ -172,8 +181,15 @@ def _publish(staging: Path, out_dir: Path) -> None:
         path.rename(out_dir / f"ray-part-{index:05d}.parquet")
 
 
-def _previous_result(done: Path, job: ScoringJob) -> ShardStats:
-    record = json.loads(done.read_text(encoding="utf-8"))
+def _previous_record(out_dir: Path) -> dict[str, Any] | None:
+    record = read_run_file(out_dir / DONE_FILE)
+    legacy = out_dir / LEGACY_DONE_FILE
+    if record is None and legacy.exists():
+        record = json.loads(legacy.read_text(encoding="utf-8"))
+    return record
+
+
+def _previous_result(record: dict[str, Any], job: ScoringJob) -> ShardStats:
     if record["model"] != job.model.fingerprint:
         raise InputError(f"{job.out_dir} holds results of another model; use a new --output")
     return ShardStats(**record["stats"])
