@@ -24,6 +24,16 @@ TIMESTAMP = pa.timestamp("ms", tz="UTC")
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
+STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status)
+VOTE_FIELDS: tuple[str, ...] = tuple(f"votes_{label}" for label in LABEL_VALUES)
+"""One tally column per label, in spectrum order."""
+
 _FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("id", pa.int64(), "Stable document id, unique within a snapshot."),
     ("text", pa.string(), "The document text, UTF-8."),
@@ -33,13 +43,11 @@ _FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("language", pa.string(), "Language tag (BCP 47, e.g. 'en'); empty when unknown."),
     ("uploaded_at", TIMESTAMP, "When the document was uploaded, UTC, millisecond precision."),
     ("content_sha256", pa.string(), "SHA-256 of the UTF-8 text, 64 lowercase hex digits."),
-    ("votes_unsafe", pa.int32(), "Number of 'unsafe' votes."),
-    ("votes_neutral", pa.int32(), "Number of 'neutral' votes."),
-    ("votes_great", pa.int32(), "Number of 'great' votes."),
+    *((f"votes_{label}", pa.int32(), f"Number of '{label}' votes.") for label in LABEL_VALUES),
     ("score", pa.float64(), "Consensus score in [-1, 1]: unsafe -1, neutral 0, great +1."),
-    ("label", pa.string(), "Consensus label: unsafe, neutral or great."),
+    ("label", pa.string(), f"Consensus label: {_one_of(LABEL_VALUES)}."),
     ("confidence", pa.float64(), "Probability in [0, 1] that the label is the majority rating."),
-    ("status", pa.string(), "Review status: needs_votes, settled or contested."),
+    ("status", pa.string(), f"Review status: {_one_of(STATUS_VALUES)}."),
 )
 
 SCHEMA: pa.Schema = pa.schema(
@@ -52,8 +60,6 @@ SCHEMA: pa.Schema = pa.schema(
 """The Arrow schema of a record, with a description of each field in its metadata."""
 
 FIELD_NAMES: tuple[str, ...] = tuple(SCHEMA.names)
-LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
-STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -136,9 +142,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "language": _str,
     "uploaded_at": _timestamp,
     "content_sha256": _sha256,
-    "votes_unsafe": lambda name, value: _int(name, value, INT32_MAX),
-    "votes_neutral": lambda name, value: _int(name, value, INT32_MAX),
-    "votes_great": lambda name, value: _int(name, value, INT32_MAX),
+    **{name: lambda name, value: _int(name, value, INT32_MAX) for name in VOTE_FIELDS},
     "score": _float_in(-1.0, 1.0),
     "label": _choice(LABEL_VALUES),
     "confidence": _float_in(0.0, 1.0),
@@ -271,8 +275,7 @@ def _value_rules(batch: pa.RecordBatch) -> list[tuple[str, pa.Array]]:
         ("score", _outside(batch.column("score"), -1.0, 1.0)),
         ("confidence", _outside(batch.column("confidence"), 0.0, 1.0)),
     ]
-    votes = [name for name in FIELD_NAMES if name.startswith("votes_")]
-    return rules + [(name, pc.less(batch.column(name), 0)) for name in votes]
+    return rules + [(name, pc.less(batch.column(name), 0)) for name in VOTE_FIELDS]
 
 
 def _check_values(batch: pa.RecordBatch, source: str, first_row: int) -> None:
