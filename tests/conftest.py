@@ -102,6 +102,23 @@ def document(make_document: Callable[..., Any]) -> Any:
     return make_document("A clear explanation of how to store passwords safely with a KDF.")
 
 
+@pytest.fixture
+def database_url(transactional_db: None) -> str:
+    """The test database as a ``DATABASE_URL``, for a command run in a subprocess.
+
+    ``transactional_db`` commits, so the subprocess sees the test's rows and the
+    test sees the subprocess's.
+    """
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user, host, port = config["USER"], config["HOST"] or "127.0.0.1", config["PORT"] or 5432
+    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters live in the cache; each test starts with none."""

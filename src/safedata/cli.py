@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "score": "safedata.classify.commands:score",
     "snapshot": "safedata.datasets.commands:snapshot",
     "export": "safedata.datasets.commands:export",
+    "demo": "safedata.demo.commands:demo",
     "serve": "safedata.cli:serve",
     "manage": "safedata.cli:manage",
 }
@@ -50,15 +51,76 @@ def main() -> None:
 
     Build dataset snapshots and exports, train a classifier on the ratings,
     and score large corpora locally or on a Ray cluster.
+
+    Commands that use the database (snapshot, export, demo) find it as the
+    server does: SQLite at $SAFEDATA_DATA_DIR/safedata.sqlite3
+    (SAFEDATA_DATA_DIR defaults to ./var, in the current folder), or the
+    database named by DATABASE_URL. Where there is no migrated database they
+    say so in one line, exit with status 1 and create nothing.
     """
 
 
-def setup_django() -> None:
-    """Configure Django for commands that use the database."""
+def setup_django(*, require_database: bool = True) -> None:
+    """Configure Django for commands that use the database.
+
+    First, unless ``require_database`` is false, check that the database the
+    settings name exists and is migrated, and stop with a one-line
+    ``ClickException`` when it is not. The check creates nothing: an SQLite
+    file that is not there is never opened (opening it would create it).
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safedata.settings")
     import django
 
+    if require_database:
+        _require_sqlite_file()
     django.setup()
+    if require_database:
+        _require_migrated()
+
+
+_HOW_TO_FIX = (
+    "set SAFEDATA_DATA_DIR to the folder holding safedata.sqlite3 or DATABASE_URL "
+    "to the server's database, or create one with `safedata manage migrate`"
+)
+
+
+def _database_name() -> str:
+    from django.conf import settings
+
+    config = settings.DATABASES["default"]
+    if "sqlite" in config["ENGINE"]:
+        return str(config["NAME"])
+    host = config.get("HOST") or "localhost"
+    return f"{config['NAME']} on {host}"
+
+
+def _require_sqlite_file() -> None:
+    from django.conf import settings
+
+    config = settings.DATABASES["default"]
+    name = str(config["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    if "sqlite" in config["ENGINE"] and not in_memory and not os.path.isfile(name):
+        raise click.ClickException(f"No database at {name}: {_HOW_TO_FIX}.")
+
+
+def _require_migrated() -> None:
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise click.ClickException(
+            f"Cannot open the database {_database_name()} ({reason}): {_HOW_TO_FIX}."
+        ) from None
+    if pending:
+        raise click.ClickException(
+            f"The database {_database_name()} is not migrated "
+            f"({len(pending)} migrations pending): {_HOW_TO_FIX}."
+        )
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -67,7 +129,7 @@ def setup_django() -> None:
 @click.option("--workers", default=3, show_default=True, help="gunicorn worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Migrate the database and serve the site with gunicorn (production-style)."""
-    setup_django()
+    setup_django(require_database=False)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
