@@ -7,6 +7,7 @@ path of a file whose content is used instead (for secrets).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -71,3 +72,16 @@ def env_float(name: str, default: float, *, low: float, high: float) -> float:
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list; blanks are dropped."""
     return [item.strip() for item in _raw(name, default).split(",") if item.strip()]
+
+
+def env_networks(
+    name: str, default: str = ""
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of IP addresses or CIDR networks."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise SettingError(f"{name}: {item!r} is not an IP address or network") from exc
+    return tuple(networks)

@@ -1,7 +1,12 @@
-"""Fixed-window rate limits on Django's cache, keyed by voter, user or IP hash."""
+"""Fixed-window rate limits on Django's cache, keyed by voter, user or IP hash.
+
+Rates are text such as ``120/m``; the settings parse each one at start-up, so a
+typo stops the server instead of failing every request that hits the limit.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -9,6 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from safedata.clientaddr import client_address
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -22,10 +29,15 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        count_text, _, period = text.partition("/")
-        if period not in _PERIODS or not count_text.isdigit() or int(count_text) < 1:
-            raise ValueError(f"invalid rate {text!r}: use COUNT/PERIOD with PERIOD in s, m, h, d")
-        return cls(int(count_text), _PERIODS[period])
+        return _parse(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> Rate:
+    count_text, _, period = text.partition("/")
+    if period not in _PERIODS or not count_text.isdigit() or int(count_text) < 1:
+        raise ValueError(f"invalid rate {text!r}: use COUNT/PERIOD with PERIOD in s, m, h, d")
+    return Rate(int(count_text), _PERIODS[period])
 
 
 class RateLimited(Exception):
@@ -54,6 +66,6 @@ def hit(scope: str, key: str, rate: Rate) -> None:
 
 def ip_hash(request: HttpRequest) -> str:
     """A salted hash of the client address: usable for limits, never stored raw."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     salted = f"{settings.SAFEDATA_IP_HASH_SALT}:{address}".encode()
     return hashlib.sha256(salted).hexdigest()[:32]

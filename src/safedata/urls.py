@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from safedata import health
 from safedata.api import api
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", include("safedata.pages.urls")),
     path("", include("safedata.documents.urls")),
     path("", include("safedata.voting.urls")),
@@ -17,3 +20,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "safedata.failures.server_error"

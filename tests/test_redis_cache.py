@@ -1,0 +1,67 @@
+"""With REDIS_URL set (as production with several processes needs), votes, logins and
+sign-ups work and their rate-limit counters live in Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from django.test import Client
+from tests.conftest import PASSWORD
+
+from safedata.documents.models import Document
+from safedata.settings import cache_settings
+
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+@pytest.fixture
+def redis_cache(settings: Any) -> Iterator[redis.Redis]:
+    server = redis.Redis.from_url(REDIS_URL)
+    server.flushdb()
+    settings.CACHES = cache_settings(REDIS_URL)  # Django rebuilds its cache handler
+    yield server
+    server.flushdb()
+
+
+def _keys(server: redis.Redis, part: str) -> list[bytes]:
+    return [key for key in server.keys("*") if part.encode() in key]
+
+
+def test_anonymous_vote_counts_in_redis(redis_cache: redis.Redis, document: Document) -> None:
+    response = Client().post(
+        f"/api/v1/documents/{document.pk}/vote",
+        {"rating": "great"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["rating"] == "great"
+    assert _keys(redis_cache, "rl:vote")
+
+
+def test_sign_up_and_failed_login_through_redis(
+    redis_cache: redis.Redis, django_user_model: Any
+) -> None:
+    password = "a-long-enough-passphrase"
+    response = Client().post(
+        "/accounts/signup/",
+        {
+            "username": "newbie",
+            "email": "newbie@example.org",
+            "password1": password,
+            "password2": password,
+        },
+    )
+    assert response.status_code == 302
+    assert django_user_model.objects.filter(username="newbie").exists()
+    Client().post("/accounts/login/", {"login": "newbie", "password": "wrong-password-x"})
+    assert _keys(redis_cache, "allauth")
+
+
+def test_login_through_redis(redis_cache: redis.Redis, member: Any) -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"login": "member", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(member.pk)
