@@ -1,29 +1,35 @@
 # Every developer command. `make run` and `make test` work on a fresh machine.
 PYTHON ?= python3.11
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-sqlite test-postgres test-pure lint typecheck fmt migrate benchmarks docs-cli clean
+.PHONY: run services test test-sqlite test-postgres test-pure lint typecheck fmt migrate benchmarks docs-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[static,embed,ray,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[static,embed,ray,dev,bench]"
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 # Pure packages once; everything that touches the database on SQLite, then on PostgreSQL.
-test: $(STAMP) lint typecheck test-pure test-sqlite test-postgres
+test: $(STAMP) services lint typecheck test-pure test-sqlite test-postgres
+
+# Chromium, PostgreSQL and Redis: installed (as root) or started when missing or down.
+services:
+	scripts/test-services
 
 test-pure: $(STAMP)
 	$(BIN)/pytest -m "not db_suite" -p no:cacheprovider

@@ -42,6 +42,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from safedata.screening.policy.base import PolicyCheck, Severity, Span, register_policy
+from safedata.screening.policy.prose import BASE64_BLOB_CHARS
 
 
 def _patterns(*plugins: type[RegexBasedDetector]) -> tuple[re.Pattern[str], ...]:
@@ -235,4 +236,6 @@ class HighEntropyString(PolicyCheck):
     def spans(self, text: str) -> Iterator[Span]:
         for start, end in candidate_lines(text):
             for match in _RUN.finditer(text, start, end):
-                yield from _random_parts(text, match)
+                # A run this long is reported once, as prose.base64_blob.
+                if len(match.group()) < BASE64_BLOB_CHARS:
+                    yield from _random_parts(text, match)

@@ -237,7 +237,7 @@ ID_FORMATS = (
 CODICE_FISCALE = IdFormat(
     "IT codice fiscale",
     re.compile(
-        r"(?<!\w)[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?!\w)"
+        r"[A-Z](?<!\w.)[A-Z]{5}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?!\w)"
     ),
     codicefiscale.is_valid,
 )
