@@ -16,6 +16,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 
+from safedata.consensus import Status
 from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
 from safedata.datasets.services import (
     LIVE_COLUMNS,
@@ -23,7 +24,7 @@ from safedata.datasets.services import (
     publishable_documents,
     to_batch,
 )
-from safedata.documents.models import ConsensusStatus, Document
+from safedata.documents.models import Document
 from safedata.records import SCHEMA
 
 SOFT_LABELS = ("soft_unsafe", "soft_neutral", "soft_great")
@@ -34,7 +35,7 @@ CLASSIFY_SCHEMA = pa.schema(
 
 
 def settled_documents() -> QuerySet[Document]:
-    return publishable_documents().filter(status=ConsensusStatus.SETTLED)
+    return publishable_documents().filter(status=Status.SETTLED)
 
 
 def with_soft_labels(batch: pa.RecordBatch) -> pa.RecordBatch:

@@ -11,10 +11,11 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 
+from safedata.consensus import Label
 from safedata.datasets.exporters.dedup import NearDuplicates, split_for
 from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
 from safedata.datasets.services import keyset_batches, publishable_documents
-from safedata.documents.models import ConsensusLabel, Document
+from safedata.documents.models import Document
 
 SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
 SPLITS = ("train", "validation")
@@ -42,7 +43,7 @@ class SftOptions:
 
 def candidates(options: SftOptions) -> QuerySet[Document]:
     return publishable_documents().filter(
-        label=ConsensusLabel.GREAT,
+        label=Label.GREAT,
         votes_total__gte=options.min_votes,
         confidence__gte=options.min_confidence,
     )
