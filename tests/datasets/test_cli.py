@@ -79,11 +79,11 @@ def test_export_commands_write_their_files(
     stats = json.loads(sft.stdout)
     assert stats["documents"] == 1
     assert stats["approx_tokens_method"] == "characters / 4"
-    assert {p.name for p in (tmp_path / "sft").iterdir()} == {
+    assert {str(p.relative_to(tmp_path / "sft")) for p in (tmp_path / "sft").rglob("*.*")} == {
         "train.jsonl",
         "validation.jsonl",
-        "train.parquet",
-        "validation.parquet",
+        "data/train.parquet",
+        "data/validation.parquet",
         "stats.json",
     }
 

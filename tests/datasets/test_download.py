@@ -117,11 +117,11 @@ def test_preview_follows_filters(client: Client, corpus: dict[str, Any]) -> None
 def test_download_streams_in_batches(
     client: Client, member_token: str, make_document: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from safedata.datasets import services
+    from safedata.datasets import rows
 
     for number in range(25):
         make_document(f"Streaming document {number} with a few words of text in it.")
-    monkeypatch.setattr(services, "BATCH_SIZE", 10)
+    monkeypatch.setattr(rows, "BATCH_SIZE", 10)
     response = client.get("/api/v1/dataset?format=jsonl", **bearer(member_token))
     chunks = [chunk for chunk in response.streaming_content if chunk]
     assert len(chunks) == 3

@@ -68,7 +68,7 @@ def test_sft_export_keeps_great_documents_without_near_duplicates(
     for split in ("train", "validation"):
         rows = _jsonl(tmp_path / f"{split}.jsonl")
         assert all(list(row) == ["text"] for row in rows)
-        assert pd.read_parquet(tmp_path / f"{split}.parquet")["text"].tolist() == [
+        assert pd.read_parquet(tmp_path / "data" / f"{split}.parquet")["text"].tolist() == [
             row["text"] for row in rows
         ]
         assert stats["splits"][split]["documents"] == len(rows)
@@ -84,8 +84,8 @@ def test_sft_split_is_by_content_hash_and_stable(
         assert (tmp_path / "a" / f"{split}.jsonl").read_bytes() == (
             tmp_path / "b" / f"{split}.jsonl"
         ).read_bytes()
-        assert (tmp_path / "a" / f"{split}.parquet").read_bytes() == (
-            tmp_path / "b" / f"{split}.parquet"
+        assert (tmp_path / "a" / "data" / f"{split}.parquet").read_bytes() == (
+            tmp_path / "b" / "data" / f"{split}.parquet"
         ).read_bytes()
     validation = {row["text"] for row in _jsonl(tmp_path / "a" / "validation.jsonl")}
     for doc in [great_documents["first"], *great_documents["distinct"]]:
@@ -99,12 +99,12 @@ def test_sft_parquet_loads_with_hugging_face_datasets_and_polars(
     import datasets
 
     export_sft(tmp_path / "sft", SftOptions(val_percent=0))
-    path = str(tmp_path / "sft" / "train.parquet")
+    path = str(tmp_path / "sft" / "data" / "train.parquet")
     loaded = datasets.load_dataset("parquet", data_files=path, cache_dir=str(tmp_path / "hf"))
     assert loaded["train"].column_names == ["text"]
     assert loaded["train"].num_rows == 12
     assert pl.read_parquet(path).height == 12
-    assert pl.read_parquet(tmp_path / "sft" / "validation.parquet").height == 0
+    assert pl.read_parquet(tmp_path / "sft" / "data" / "validation.parquet").height == 0
 
 
 def test_classify_export_has_settled_documents_with_soft_labels(
@@ -112,7 +112,7 @@ def test_classify_export_has_settled_documents_with_soft_labels(
 ) -> None:
     contested = rate(make_document("A text the community disagrees about."), unsafe=3, great=3)
     stats = export_classify(tmp_path)
-    frame = pd.read_parquet(tmp_path / "classify.parquet")
+    frame = pd.read_parquet(tmp_path / "data" / "classify.parquet")
     settled = {corpus[k].pk for k in ("great", "unsafe", "neutral")}
     assert set(frame["id"]) == settled
     assert contested.pk not in set(frame["id"])

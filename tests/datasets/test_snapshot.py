@@ -14,10 +14,11 @@ from django.test import Client
 from django.utils import timezone
 
 from safedata.audit.models import AuditEntry
-from safedata.datasets import services
+from safedata.datasets import rows, services
 from safedata.datasets.models import Snapshot, SnapshotRow
 from safedata.documents.models import Document, Visibility
 from safedata.records import SCHEMA, read_records
+from safedata.records.files import file_sha256
 
 
 def _front_matter(readme: str) -> dict[str, Any]:
@@ -39,14 +40,14 @@ def test_snapshot_publishes_visible_documents_with_manifest_and_card(
     assert snapshot.status == Snapshot.Status.PUBLISHED
     assert manifest["row_count"] == snapshot.row_count == 4
     assert [r.id for r in read_records(folder / "data/documents.parquet")] == visible
-    assert [r.id for r in read_records(folder / "data/documents.jsonl.zst")] == visible
+    assert [r.id for r in read_records(folder / "jsonl/documents.jsonl.zst")] == visible
     assert {f["path"] for f in manifest["files"]} == {
         "data/documents.parquet",
-        "data/documents.jsonl.zst",
+        "jsonl/documents.jsonl.zst",
         "README.md",
     }
     for entry in manifest["files"]:
-        assert entry["sha256"] == services._sha256(folder / entry["path"])
+        assert entry["sha256"] == file_sha256(folder / entry["path"])
         assert entry["bytes"] == (folder / entry["path"]).stat().st_size
     assert [f["name"] for f in manifest["schema"]["fields"]] == SCHEMA.names
     assert manifest["consensus"]["method"] == "dirichlet-v1"
@@ -110,7 +111,7 @@ def test_verify_rebuilds_byte_identical_files_after_new_votes_and_takedowns(
     assert result.identical
     assert {check.path for check in result.files} == {
         "data/documents.parquet",
-        "data/documents.jsonl.zst",
+        "jsonl/documents.jsonl.zst",
         "README.md",
         "manifest.json",
     }
@@ -167,7 +168,7 @@ def test_a_failed_build_leaves_no_partial_release(
     # A row the record writer refuses, after the first batch was already written.
     bad = make_document("A document whose stored hash is corrupt.")
     Document.objects.filter(pk=bad.pk).update(content_sha256="Z" * 64)
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    monkeypatch.setattr(rows, "BATCH_SIZE", 2)
     with pytest.raises(ValueError, match="content_sha256"):
         services.build_snapshot("v1")
     assert not (snapshot_dir / "v1").exists()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from safedata.apiauth import AuthedRequest, SignedInRequest, public, signed_in
 from safedata.apierrors import ApiError
@@ -18,13 +15,14 @@ from safedata.apischemas import ErrorOut
 from safedata.datasets import services
 from safedata.datasets.models import Snapshot
 from safedata.datasets.ranges import file_response
+from safedata.documents.filters import DocumentFilter, FilterError, FilterQuery
+from safedata.records import formats, media_type
 
 router = Router(tags=["dataset"])
 
 _TOKEN_PARAMS = ("token", "access_token", "api_key", "key")
 _PUBLIC_FILES = ("README.md", "manifest.json")
 _CONTENT_TYPES = {
-    **services.MEDIA_TYPES,
     "markdown": "text/markdown; charset=utf-8",
     "json": "application/json",
 }
@@ -69,30 +67,25 @@ def refuse_token_in_url(request: HttpRequest) -> None:
         )
 
 
-def _view(request: HttpRequest) -> services.DatasetFilter:
+def _view(request: HttpRequest, filters: FilterQuery) -> DocumentFilter:
     refuse_token_in_url(request)
     try:
-        return services.parse_filter(request.GET)
-    except services.DatasetError as error:
+        return filters.to_filter()
+    except FilterError as error:
         raise ApiError(400, "invalid_filter", str(error)) from None
 
 
-def _format(request: HttpRequest, default: str = "jsonl") -> str:
+def _format(value: str) -> str:
     try:
-        return services.parse_format(request.GET.get("format"), default)
+        return services.parse_format(value)
     except services.DatasetError as error:
         raise ApiError(400, "invalid_format", str(error)) from None
 
 
-def live_download_response(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered view, streamed in ``format``; the size is unknown, so no Content-Length."""
-    view, fmt = _view(request), _format(request)
-    response = StreamingHttpResponse(
-        services.encode_stream(services.live_batches(view), fmt),
-        content_type=services.MEDIA_TYPES[fmt],
-    )
-    response["Content-Disposition"] = f'attachment; filename="safedata-live.{fmt}"'
-    return response
+def _content_type(fmt: str) -> str:
+    if fmt in formats():
+        return media_type(fmt)
+    return _CONTENT_TYPES.get(fmt, "application/octet-stream")
 
 
 @router.get(
@@ -102,18 +95,14 @@ def live_download_response(request: HttpRequest) -> StreamingHttpResponse:
     summary="Download the dataset (live, streamed)",
 )
 def download(
-    request: HttpRequest,
-    format: str = "jsonl",
-    label: str = "",
-    status: str = "",
-    min_votes: str = "",
-    min_confidence: str = "",
+    request: HttpRequest, filters: Query[FilterQuery], format: str = "jsonl"
 ) -> StreamingHttpResponse:
     """Every visible document matching the filters, as JSONL, Parquet or CSV.
 
     Needs a signed-in session or ``Authorization: Bearer <token>``.
     """
-    return live_download_response(request)
+    view = _view(request, filters)
+    return services.live_download(view, _format(format))
 
 
 @router.get(
@@ -121,15 +110,9 @@ def download(
     response={200: PreviewOut, 400: ErrorOut},
     summary="Preview a filtered view",
 )
-def preview(
-    request: HttpRequest,
-    label: str = "",
-    status: str = "",
-    min_votes: str = "",
-    min_confidence: str = "",
-) -> dict[str, Any]:
+def preview(request: HttpRequest, filters: Query[FilterQuery]) -> dict[str, Any]:
     """The first 100 rows of a filtered view and its row count; open to everyone."""
-    total, rows = services.preview(_view(request))
+    total, rows = services.preview(_view(request, filters))
     return {"total": total, "rows": rows}
 
 
@@ -199,17 +182,8 @@ def snapshot_file(
     except services.SnapshotNotFoundError as error:
         raise ApiError(404, "not_found", str(error)) from None
     etag = f'"{entry["sha256"]}"' if entry.get("sha256") else None
-    content_type = _CONTENT_TYPES.get(entry["format"], "application/octet-stream")
+    content_type = _content_type(entry["format"])
     return file_response(request, path, f"{version}-{Path(name).name}", content_type, etag)
-
-
-def _stream_then_delete(path: Path, folder: Path) -> Iterator[bytes]:
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(256 * 1024):
-                yield chunk
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @router.get(
@@ -226,27 +200,18 @@ def export_sft(
     min_confidence: float = 0.75,
 ) -> StreamingHttpResponse:
     """One split of the fine-tuning export, built now: ``{"text": ...}`` rows."""
+    from safedata.datasets.exporters import EXPORT_FORMATS
     from safedata.datasets.exporters.sft import SPLITS, SftOptions
-    from safedata.datasets.exporters.sft import export_sft as build
-    from safedata.datasets.exporters.tables import TABLE_FORMATS
 
     refuse_token_in_url(request)
-    if split not in SPLITS or format not in TABLE_FORMATS:
+    if split not in SPLITS or format not in EXPORT_FORMATS:
         raise ApiError(
             400,
             "invalid_request",
-            f"split must be one of {', '.join(SPLITS)}; format one of {', '.join(TABLE_FORMATS)}.",
+            f"split must be one of {', '.join(SPLITS)}; format one of {', '.join(EXPORT_FORMATS)}.",
         )
     try:
         options = SftOptions(min_votes=min_votes, min_confidence=min_confidence)
     except ValueError as error:
         raise ApiError(400, "invalid_request", str(error)) from None
-    folder = Path(tempfile.mkdtemp(prefix="safedata-sft-"))
-    build(folder, options, formats=(format,))
-    path = folder / f"{split}.{format}"
-    response = StreamingHttpResponse(
-        _stream_then_delete(path, folder), content_type=services.MEDIA_TYPES[format]
-    )
-    response["Content-Length"] = str(path.stat().st_size)
-    response["Content-Disposition"] = f'attachment; filename="safedata-sft-{split}.{format}"'
-    return response
+    return services.sft_download(split, format, options)

@@ -1,617 +1,80 @@
-"""The dataset: filtered views, live downloads, and immutable versioned snapshots.
+"""The dataset's domain services: filtered views, live downloads, snapshots, exports.
 
-One queryset, ``publishable_documents``, decides what may leave the site; every
-download, snapshot and export starts from it, so a takedown carries into all of them.
+Views, the API and the command line call these entry points. The work lives by
+concern: filters in ``safedata.documents.filters``, reading rows in
+``datasets.rows``, Arrow conversion and encoding in ``safedata.records``,
+streamed responses in ``datasets.streaming``, releases in ``datasets.snapshots``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
-import queue
-import re
-import shutil
-import subprocess
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.http import StreamingHttpResponse
 
-from safedata import __version__
-from safedata.audit.models import log_action
-from safedata.datasets.card import (
-    SnapshotStats,
-    file_entry,
-    manifest_bytes,
-    render_card,
-    serialise_manifest,
+from safedata.datasets import rows, streaming
+from safedata.datasets.errors import DatasetError, SnapshotExistsError, SnapshotNotFoundError
+from safedata.datasets.exporters import export_path
+from safedata.datasets.exporters.sft import SftOptions, export_sft
+from safedata.datasets.models import Snapshot
+from safedata.datasets.snapshots import (
+    SNAPSHOT_FORMATS,
+    Verification,
+    build_snapshot,
+    parse_format,
+    published,
+    snapshot_file,
+    snapshot_root,
+    verify_snapshot,
 )
-from safedata.datasets.models import Snapshot, SnapshotRow
-from safedata.documents.models import Document
-from safedata.records import (
-    FIELD_NAMES,
-    LABEL_VALUES,
-    SCHEMA,
-    STATUS_VALUES,
-    formats,
-    open_writer,
-)
+from safedata.documents.filters import DocumentFilter, FilterError
 
-BATCH_SIZE = 5_000
-PREVIEW_ROWS = 100
-SNAPSHOT_FORMATS: tuple[str, ...] = ("parquet", "jsonl.zst")
-DATA_STEM = "data/documents"
-_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
-
-# Document columns in the order of the record schema (``created_at`` is ``uploaded_at``).
-LIVE_COLUMNS: tuple[str, ...] = tuple(
-    "created_at" if name == "uploaded_at" else name for name in FIELD_NAMES
-)
-_FROZEN_COPY = (
-    "title",
-    "source_url",
-    "license",
-    "language",
-    "content_sha256",
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
-    "score",
-    "label",
-    "confidence",
-    "status",
-)
-FROZEN_COLUMNS: tuple[str, ...] = tuple(
-    "document_id" if name == "id" else name for name in FIELD_NAMES if name != "text"
-)
-
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "jsonl": "application/jsonl; charset=utf-8",
-    "jsonl.gz": "application/gzip",
-    "jsonl.zst": "application/zstd",
-    "parquet": "application/vnd.apache.parquet",
-}
+__all__ = [
+    "SNAPSHOT_FORMATS",
+    "DatasetError",
+    "DocumentFilter",
+    "FilterError",
+    "Snapshot",
+    "SnapshotExistsError",
+    "SnapshotNotFoundError",
+    "Verification",
+    "build_snapshot",
+    "live_download",
+    "parse_filter",
+    "parse_format",
+    "preview",
+    "published",
+    "sft_download",
+    "snapshot_file",
+    "snapshot_root",
+    "verify_snapshot",
+]
 
 
-class DatasetError(ValueError):
-    """Bad input to a dataset operation; the message is shown to the caller."""
+def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
+    """The filtered view in query-string ``params``; ``FilterError`` names accepted values."""
+    return DocumentFilter.parse(params)
 
 
-class SnapshotExistsError(DatasetError):
-    """The version is taken: published snapshots are never changed or overwritten."""
+def preview(view: DocumentFilter) -> tuple[int, list[dict[str, Any]]]:
+    """(rows in the view, its first 100 rows as dicts in schema order)."""
+    return rows.preview(view)
 
 
-class SnapshotNotFoundError(DatasetError):
-    """No published snapshot has that version."""
+def live_download(view: DocumentFilter, fmt: str) -> StreamingHttpResponse:
+    """The current rows of the view, encoded as ``fmt`` while they are sent."""
+    return streaming.encoded_response(rows.live_batches(view), fmt, f"safedata-live.{fmt}")
 
 
-def publishable_documents() -> QuerySet[Document]:
-    """Every document that may appear in a download, snapshot or export."""
-    return Document.objects.public()
+def sft_download(split: str, fmt: str, options: SftOptions) -> StreamingHttpResponse:
+    """One split of the fine-tuning export, built now in a temporary folder and sent."""
 
+    def build(folder: Path) -> Path:
+        export_sft(folder, options, formats=(fmt,))
+        return export_path(folder, split, fmt)
 
-# --- Filtered views -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DatasetFilter:
-    """A filtered view of the dataset, as given in a query string."""
-
-    label: str = ""
-    status: str = ""
-    min_votes: int = 0
-    min_confidence: float = 0.0
-
-    def apply(self, documents: QuerySet[Document]) -> QuerySet[Document]:
-        if self.label:
-            documents = documents.filter(label=self.label)
-        if self.status:
-            documents = documents.filter(status=self.status)
-        if self.min_votes:
-            documents = documents.filter(votes_total__gte=self.min_votes)
-        if self.min_confidence:
-            documents = documents.filter(confidence__gte=self.min_confidence)
-        return documents
-
-    def as_params(self) -> dict[str, str]:
-        """The filter as query-string parameters (defaults left out)."""
-        params = {"label": self.label, "status": self.status}
-        params["min_votes"] = str(self.min_votes) if self.min_votes else ""
-        params["min_confidence"] = str(self.min_confidence) if self.min_confidence else ""
-        return {key: value for key, value in params.items() if value}
-
-
-def _choice(params: Mapping[str, str], name: str, allowed: Sequence[str]) -> str:
-    value = (params.get(name) or "").strip()
-    if value and value not in allowed:
-        raise DatasetError(f"Unknown {name} {value!r}; accepted values: {', '.join(allowed)}.")
-    return value
-
-
-def _number(params: Mapping[str, str], name: str, low: float, high: float) -> float:
-    text = (params.get(name) or "").strip()
-    if not text:
-        return low
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:
-        raise DatasetError(f"{name} must be a number from {low:g} to {high:g}, not {text!r}.")
-    return value
-
-
-def parse_filter(params: Mapping[str, str]) -> DatasetFilter:
-    """The filter in ``params``; ``DatasetError`` names the accepted values."""
-    min_votes = _number(params, "min_votes", 0, 100_000)
-    if min_votes != int(min_votes):
-        raise DatasetError(f"min_votes must be a whole number, not {params['min_votes']!r}.")
-    return DatasetFilter(
-        label=_choice(params, "label", LABEL_VALUES),
-        status=_choice(params, "status", STATUS_VALUES),
-        min_votes=int(min_votes),
-        min_confidence=_number(params, "min_confidence", 0.0, 1.0),
+    return streaming.built_file_response(
+        build, fmt, f"safedata-sft-{split}.{fmt}", prefix="safedata-sft-"
     )
-
-
-def parse_format(value: str | None, default: str = "jsonl") -> str:
-    """A record format identifier; ``DatasetError`` lists the accepted ones."""
-    fmt = (value or default).strip()
-    if fmt not in formats():
-        raise DatasetError(f"Unknown format {fmt!r}; accepted values: {', '.join(formats())}.")
-    return fmt
-
-
-def fetch_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows as the database driver returns them, skipping the ORM's per-row conversion.
-
-    On SQLite that leaves timestamps as text, which ``to_batch`` converts a whole
-    column at a time; this is most of the cost of reading a large table otherwise.
-    """
-    sql, params = rows.query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
-def _timestamps(column: Sequence[Any], dtype: pa.DataType) -> pa.Array:
-    if not column or not isinstance(column[0], str):
-        return pa.array(column, type=dtype)
-    # SQLite text written by Django: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
-    parsed = pa.array(column, type=pa.string()).cast(pa.timestamp("us"))
-    return parsed.cast(pa.timestamp(dtype.unit), safe=False).cast(dtype)
-
-
-def to_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
-    """A record batch from rows in schema order, as ``fetch_rows`` returns them."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(SCHEMA)
-    arrays = [
-        _timestamps(column, field.type)
-        if pa.types.is_timestamp(field.type)
-        else pa.array(column, type=field.type)
-        for column, field in zip(columns, SCHEMA, strict=True)
-    ]
-    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
-
-
-def keyset_batches(
-    rows: QuerySet[Any], key: str, columns: Sequence[str], batch_size: int | None = None
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of ``columns`` (the first being ``key``) in key order, a page at a time.
-
-    Keyset pages rather than one long cursor: memory stays bounded, and no
-    connection holds a transaction open for the length of a slow download.
-    """
-    batch_size = batch_size or BATCH_SIZE
-    last: Any = None
-    while True:
-        page = rows if last is None else rows.filter(**{f"{key}__gt": last})
-        batch = fetch_rows(page.order_by(key).values_list(*columns)[:batch_size])
-        if batch:
-            yield batch
-        if len(batch) < batch_size:
-            return
-        last = batch[-1][0]
-
-
-def live_batches(view: DatasetFilter, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
-    """The current rows of a filtered view as Arrow batches in the record schema."""
-    documents = view.apply(publishable_documents())
-    for rows in keyset_batches(documents, "id", LIVE_COLUMNS, batch_size or BATCH_SIZE):
-        yield to_batch(rows)
-
-
-def preview(view: DatasetFilter, limit: int = PREVIEW_ROWS) -> tuple[int, list[dict[str, Any]]]:
-    """(rows in the view, its first ``limit`` rows as dicts in schema order)."""
-    documents = view.apply(publishable_documents())
-    rows = documents.order_by("id").values_list(*LIVE_COLUMNS)[: min(limit, PREVIEW_ROWS)]
-    return documents.count(), [dict(zip(FIELD_NAMES, row, strict=True)) for row in rows]
-
-
-# --- Streaming ------------------------------------------------------------------------
-
-
-class ChunkSink(io.RawIOBase):
-    """A binary sink that keeps what a writer wrote until it is drained into a response."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._chunks: list[bytes] = []
-        self._position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self._chunks.append(chunk)
-        self._position += len(chunk)
-        return len(chunk)
-
-    def tell(self) -> int:
-        return self._position
-
-    def drain(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
-
-
-def encode_stream(batches: Iterable[pa.RecordBatch], fmt: str) -> Iterator[bytes]:
-    """The bytes of a record file of format ``fmt``, produced batch by batch."""
-    sink = ChunkSink()
-    writer = open_writer(cast(BinaryIO, sink), fmt)
-    try:
-        for batch in batches:
-            writer.write_batch(batch)
-            chunk = sink.drain()
-            if chunk:
-                yield chunk
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    yield sink.drain()
-
-
-# --- Snapshots ------------------------------------------------------------------------
-
-
-def snapshot_root() -> Path:
-    return Path(settings.SAFEDATA_SNAPSHOT_DIR)
-
-
-def code_version() -> str:
-    """The package version, with the git commit when running from a checkout."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"{__version__}+g{commit}" if commit else __version__
-
-
-def _taken(version: str) -> bool:
-    return Snapshot.objects.filter(version=version).exists() or (snapshot_root() / version).exists()
-
-
-def next_version(today: date | None = None) -> str:
-    """Today's date as ``YYYY.MM.DD``, with ``.2``, ``.3``… when a release exists already."""
-    base = (today or timezone.now().date()).strftime("%Y.%m.%d")
-    version, number = base, 1
-    while _taken(version):
-        number += 1
-        version = f"{base}.{number}"
-    return version
-
-
-def check_new_version(version: str) -> None:
-    if not _VERSION.fullmatch(version):
-        raise DatasetError(
-            f"Invalid version {version!r}: use letters, digits, '.', '_' or '-' "
-            "(at most 32, starting with a letter or digit), e.g. 2026.11.26."
-        )
-    if _taken(version):
-        raise SnapshotExistsError(
-            f"Snapshot {version} exists already; published snapshots are never changed "
-            "or overwritten. Choose another --version."
-        )
-
-
-def _freeze_rows(snapshot: Snapshot) -> int:
-    """Copy the publishable documents' current state into ``SnapshotRow``, in the database."""
-    rows_table = SnapshotRow._meta.db_table
-    columns = ["snapshot_id", "document_id", "uploaded_at", *_FROZEN_COPY]
-    sources = ["%s", "id", "created_at", *_FROZEN_COPY]
-    select_sql, select_params = (
-        publishable_documents().order_by().values("id").query.sql_with_params()
-    )
-    qn = connection.ops.quote_name
-    # Identifiers are quoted by the backend and values passed as parameters.
-    sql = (
-        f"INSERT INTO {qn(rows_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
-        f"SELECT {', '.join(s if s == '%s' else qn(s) for s in sources)} "
-        f"FROM {qn(Document._meta.db_table)} WHERE {qn('id')} IN ({select_sql})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [snapshot.pk, *select_params])
-        # Fresh statistics, or PostgreSQL may plan each keyset page as a scan of every
-        # remaining row (quadratic in the snapshot's size).
-        cursor.execute(f"ANALYZE {qn(rows_table)}")
-    return SnapshotRow.objects.filter(snapshot=snapshot).count()
-
-
-def frozen_batches(snapshot: Snapshot, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
-    """The snapshot's rows as they stood at release, in document id order."""
-    rows = SnapshotRow.objects.filter(snapshot=snapshot)
-    for page in keyset_batches(rows, "document_id", FROZEN_COLUMNS, batch_size):
-        texts = _texts(page[0][0], page[-1][0])
-        yield to_batch([(row[0], texts[row[0]], *row[1:]) for row in page if row[0] in texts])
-
-
-def _texts(first: int, last: int) -> dict[int, str]:
-    """Texts of the documents with ids in ``[first, last]``.
-
-    A second range query rather than a join: PostgreSQL merge-joins the keyset page
-    with the documents index from its start, which makes each page slower than the last.
-    """
-    documents = Document.objects.filter(id__gte=first, id__lte=last).order_by()
-    return dict(fetch_rows(documents.values_list("id", "text")))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def overlapped(
-    batches: Iterator[pa.RecordBatch], consume: Callable[[pa.RecordBatch], None]
-) -> None:
-    """``consume`` every batch in a second thread while this one reads the next page.
-
-    The database stays on the calling thread (Django connections are per thread);
-    Parquet encoding and compression release the GIL, so the two overlap.
-    """
-    pending: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        while (batch := pending.get()) is not None:
-            if failures:
-                continue  # keep draining so the reader never blocks on a full queue
-            try:
-                consume(batch)
-            except BaseException as error:
-                failures.append(error)
-
-    worker = threading.Thread(target=work, name="snapshot-writer", daemon=True)
-    worker.start()
-    try:
-        for batch in batches:
-            if failures:
-                break
-            pending.put(batch)
-    finally:
-        pending.put(None)
-        worker.join()
-    if failures:
-        raise failures[0]
-
-
-def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = None) -> bytes:
-    """Write the snapshot's data files, card and manifest; returns the manifest's bytes.
-
-    Everything written depends only on the frozen rows and the Snapshot row, so a
-    rebuild gives the same bytes.
-    """
-    (directory / "data").mkdir(parents=True)
-    writers = {fmt: open_writer(directory / f"{DATA_STEM}.{fmt}", fmt) for fmt in snapshot.formats}
-    stats = SnapshotStats()
-
-    def consume(batch: pa.RecordBatch) -> None:
-        stats.add(batch)
-        for writer in writers.values():
-            writer.write_batch(batch)
-
-    try:
-        overlapped(frozen_batches(snapshot, batch_size), consume)
-        for writer in writers.values():
-            writer.close()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
-    if stats.rows != snapshot.row_count:
-        raise DatasetError(
-            f"{snapshot.row_count - stats.rows} frozen row(s) no longer have their document text."
-        )
-    files = [
-        file_entry(f"{DATA_STEM}.{fmt}", fmt, stats.rows, directory, _sha256) for fmt in writers
-    ]
-    (directory / "README.md").write_text(render_card(snapshot, stats, files), encoding="utf-8")
-    files.append(file_entry("README.md", "markdown", None, directory, _sha256))
-    manifest = manifest_bytes(snapshot, stats, files)
-    (directory / "manifest.json").write_bytes(manifest)
-    return manifest
-
-
-def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -> Snapshot:
-    try:
-        with transaction.atomic():
-            snapshot = Snapshot.objects.create(
-                version=version,
-                created_at=timezone.now().replace(microsecond=0),
-                formats=list(snapshot_formats),
-                consensus_method=settings.SAFEDATA_CONSENSUS_METHOD,
-                consensus_params=settings.SAFEDATA_CONSENSUS.as_dict(),
-                code_version=code_version(),
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
-            snapshot.row_count = _freeze_rows(snapshot)
-            snapshot.save(update_fields=["row_count"])
-    except IntegrityError:
-        raise SnapshotExistsError(f"Snapshot {version} exists already.") from None
-    return snapshot
-
-
-def _publish(snapshot: Snapshot, manifest: bytes, actor: Any) -> Snapshot:
-    data = json.loads(manifest)
-    with transaction.atomic():
-        snapshot.status = Snapshot.Status.PUBLISHED
-        snapshot.published_at = timezone.now()
-        snapshot.manifest = data
-        snapshot.total_bytes = sum(entry["bytes"] for entry in data["files"]) + len(manifest)
-        snapshot.save(update_fields=["status", "published_at", "manifest", "total_bytes"])
-        log_action(
-            "snapshot.published",
-            snapshot,
-            actor=actor,
-            data={"version": snapshot.version, "rows": snapshot.row_count},
-        )
-    return snapshot
-
-
-def _make_read_only(directory: Path) -> None:
-    for path in directory.rglob("*"):
-        if path.is_file():
-            path.chmod(0o444)
-
-
-def build_snapshot(
-    version: str | None = None,
-    actor: Any = None,
-    snapshot_formats: Sequence[str] = SNAPSHOT_FORMATS,
-    batch_size: int | None = None,
-) -> Snapshot:
-    """Freeze the publishable documents and publish them as an immutable release.
-
-    Files are built in ``<version>.tmp-*`` and renamed into place at the end; on
-    any failure the folder and the Snapshot row are removed and nothing is released.
-    """
-    for fmt in snapshot_formats:
-        parse_format(fmt)
-    root = snapshot_root()
-    root.mkdir(parents=True, exist_ok=True)
-    version = version or next_version()
-    check_new_version(version)
-    snapshot = _start_snapshot(version, actor, snapshot_formats)
-    building = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=root))
-    try:
-        manifest = write_release(snapshot, building, batch_size)
-        _make_read_only(building)
-        if (root / version).exists():
-            raise SnapshotExistsError(
-                f"Snapshot folder {root / version} appeared during the build."
-            )
-        os.rename(building, root / version)
-    except BaseException as error:
-        shutil.rmtree(building, ignore_errors=True)
-        _discard(snapshot, actor, error)
-        raise
-    return _publish(snapshot, manifest, actor)
-
-
-def _discard(snapshot: Snapshot, actor: Any, error: BaseException) -> None:
-    with transaction.atomic():
-        log_action(
-            "snapshot.failed",
-            snapshot,
-            actor=actor,
-            data={"version": snapshot.version, "error": str(error)[:500]},
-        )
-        snapshot.delete()
-
-
-def published(version: str) -> Snapshot:
-    """The published snapshot ``version``, or ``SnapshotNotFoundError``."""
-    snapshot = Snapshot.objects.published().filter(version=version).first()
-    if snapshot is None:
-        raise SnapshotNotFoundError(f"No published snapshot has version {version!r}.")
-    return snapshot
-
-
-def snapshot_file(snapshot: Snapshot, name: str) -> tuple[Path, dict[str, Any]]:
-    """(path, manifest entry) of a file listed in the manifest; the manifest itself too."""
-    entries = {entry["path"]: entry for entry in snapshot.manifest.get("files", [])}
-    if name == "manifest.json":
-        entries[name] = {"path": name, "format": "json", "sha256": None}
-    if name not in entries:
-        raise SnapshotNotFoundError(f"Snapshot {snapshot.version} has no file {name!r}.")
-    return snapshot_root() / snapshot.version / name, entries[name]
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    """One file of a release: its recorded, published and rebuilt SHA-256."""
-
-    path: str
-    recorded: str
-    on_disk: str
-    rebuilt: str
-
-    @property
-    def identical(self) -> bool:
-        return self.recorded == self.on_disk == self.rebuilt
-
-
-@dataclass(frozen=True)
-class Verification:
-    version: str
-    files: list[FileCheck] = field(default_factory=list)
-
-    @property
-    def identical(self) -> bool:
-        return bool(self.files) and all(check.identical for check in self.files)
-
-
-def _disk_sha(path: Path) -> str:
-    return _sha256(path) if path.is_file() else "missing"
-
-
-def verify_snapshot(version: str, scratch: Path | None = None) -> Verification:
-    """Rebuild a published snapshot into a scratch folder and compare every file's SHA-256."""
-    snapshot = published(version)
-    published_dir = snapshot_root() / version
-    with tempfile.TemporaryDirectory(prefix=f"verify-{version}-", dir=scratch) as temp:
-        rebuilt_dir = Path(temp) / version
-        rebuilt_manifest = write_release(snapshot, rebuilt_dir)
-        checks = [
-            FileCheck(
-                entry["path"],
-                entry["sha256"],
-                _disk_sha(published_dir / entry["path"]),
-                _disk_sha(rebuilt_dir / entry["path"]),
-            )
-            for entry in snapshot.manifest["files"]
-        ]
-    recorded = hashlib.sha256(serialise_manifest(snapshot.manifest)).hexdigest()
-    checks.append(
-        FileCheck(
-            "manifest.json",
-            recorded,
-            _disk_sha(published_dir / "manifest.json"),
-            hashlib.sha256(rebuilt_manifest).hexdigest(),
-        )
-    )
-    return Verification(version, checks)

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from safedata.datasets import services
 from safedata.datasets.models import Snapshot
-from safedata.records import FIELD_NAMES, LABEL_VALUES, STATUS_VALUES
+from safedata.documents.filters import LABELS, STATUSES, DocumentFilter, FilterError
+from safedata.records import FIELD_NAMES
 
 DOWNLOAD_FORMATS = ("jsonl", "parquet", "csv")
 
@@ -21,8 +22,8 @@ def dataset(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         view = services.parse_filter(request.GET)
-    except services.DatasetError as problem:
-        error, view = str(problem), services.DatasetFilter()
+    except FilterError as problem:
+        error, view = str(problem), DocumentFilter()
     total, rows = services.preview(view)
     query = view.as_params()
     downloads = [
@@ -35,8 +36,8 @@ def dataset(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "downloads": downloads,
         "preview_json": "/api/v1/dataset/preview?" + urlencode(query),
-        "labels": LABEL_VALUES,
-        "statuses": STATUS_VALUES,
+        "labels": LABELS,
+        "statuses": STATUSES,
         "fields": FIELD_NAMES,
         "latest": Snapshot.objects.published().first(),
     }

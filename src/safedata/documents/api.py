@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db.models import Q
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -24,6 +22,7 @@ from safedata import consensus
 from safedata.apiauth import SignedInRequest, json_body, max_upload_bytes, public, signed_in
 from safedata.apierrors import ApiError
 from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
+from safedata.documents.filters import SORTS, DocumentFilter
 from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
 from safedata.documents.services import (
     NewDocument,
@@ -194,28 +193,6 @@ class ListFilters(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
-@dataclass(frozen=True)
-class _Order:
-    field: str
-    descending: bool
-
-    def ordering(self) -> list[str]:
-        sign = "-" if self.descending else ""
-        return [f"{sign}{self.field}", f"{sign}id"]
-
-    def after(self, key: Any, last_id: int) -> Q:
-        """Rows strictly after (key, id) in this order."""
-        op = "lt" if self.descending else "gt"
-        return Q(**{f"{self.field}__{op}": key}) | Q(**{self.field: key, f"id__{op}": last_id})
-
-
-_ORDERS: dict[str, _Order] = {
-    "recent": _Order("created_at", descending=True),
-    "score": _Order("score", descending=False),
-    "-score": _Order("score", descending=True),
-}
-
-
 def encode_cursor(sort: str, document: Document) -> str:
     key: Any = document.created_at.isoformat() if sort == "recent" else document.score
     raw = json.dumps([sort, key, document.pk]).encode()
@@ -238,16 +215,13 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 def filtered(filters: ListFilters) -> DocumentQuerySet:
-    documents = Document.objects.public()
-    if filters.label:
-        documents = documents.filter(label=filters.label)
-    if filters.status:
-        documents = documents.filter(status=filters.status)
-    if filters.min_votes:
-        documents = documents.filter(votes_total__gte=filters.min_votes)
-    if filters.language:
-        documents = documents.filter(language=filters.language)
-    return documents
+    view = DocumentFilter(
+        label=filters.label or "",
+        status=filters.status or "",
+        language=filters.language,
+        min_votes=filters.min_votes,
+    )
+    return view.apply(Document.objects.public())
 
 
 def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
@@ -264,7 +238,7 @@ def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
 )
 def list_documents(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     """Newest first by default; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    order = _ORDERS[filters.sort]
+    order = SORTS[filters.sort]
     documents = filtered(filters).order_by(*order.ordering())
     if filters.cursor:
         documents = documents.filter(order.after(*decode_cursor(filters.cursor, filters.sort)))

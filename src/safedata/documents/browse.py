@@ -1,53 +1,58 @@
-"""The browse page's query: filters and sort orders read from the query string."""
+"""The browse page's query: the shared document filter and a sort order, from the query string."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document, DocumentQuerySet
+from safedata.documents.filters import (
+    DEFAULT_SORT,
+    SORTS,
+    DocumentFilter,
+    FilterError,
+    parse_sort,
+)
+from safedata.documents.models import Document, DocumentQuerySet
 
-SORTS: dict[str, tuple[str, ...]] = {
-    "recent": ("-created_at", "-id"),
-    "score": ("score", "id"),
-    "-score": ("-score", "-id"),
-}
-"""Accepted ``sort`` values and their ORDER BY: ``score`` is most unsafe first."""
+__all__ = ["SORTS", "BrowseQuery", "InvalidFilterError"]
 
 
 class InvalidFilterError(ValueError):
     """A query-string value outside the accepted ones; the message lists them."""
 
+    @classmethod
+    def of(cls, error: FilterError) -> InvalidFilterError:
+        if not error.accepted:
+            return cls(str(error))
+        accepted = ", ".join(error.accepted)
+        return cls(f"Unknown {error.name} {error.value!r}. Accepted values: {accepted}.")
+
 
 @dataclass(frozen=True)
 class BrowseQuery:
-    label: str = ""
-    status: str = ""
-    sort: str = "recent"
+    filter: DocumentFilter = field(default_factory=DocumentFilter)
+    sort: str = DEFAULT_SORT
+
+    @property
+    def label(self) -> str:
+        return self.filter.label
+
+    @property
+    def status(self) -> str:
+        return self.filter.status
+
+    @property
+    def language(self) -> str:
+        return self.filter.language
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> BrowseQuery:
-        """Read ``label``, ``status``, ``sort``; ``InvalidFilterError`` names accepted values."""
-        query = cls(
-            label=params.get("label", "").strip(),
-            status=params.get("status", "").strip(),
-            sort=params.get("sort", "").strip() or "recent",
-        )
-        _check("label", query.label, ConsensusLabel.values, allow_empty=True)
-        _check("status", query.status, ConsensusStatus.values, allow_empty=True)
-        _check("sort", query.sort, list(SORTS), allow_empty=False)
-        return query
+        """Read the filters and ``sort``; ``InvalidFilterError`` names accepted values."""
+        try:
+            return cls(DocumentFilter.parse(params), parse_sort(params))
+        except FilterError as error:
+            raise InvalidFilterError.of(error) from None
 
     def documents(self) -> DocumentQuerySet:
-        queryset = Document.objects.public().select_related("uploader")
-        if self.label:
-            queryset = queryset.filter(label=self.label)
-        if self.status:
-            queryset = queryset.filter(status=self.status)
-        return queryset.order_by(*SORTS[self.sort])
-
-
-def _check(name: str, value: str, accepted: list[str], *, allow_empty: bool) -> None:
-    if value in accepted or (allow_empty and not value):
-        return
-    raise InvalidFilterError(f"Unknown {name} {value!r}. Accepted values: {', '.join(accepted)}.")
+        queryset = self.filter.apply(Document.objects.public().select_related("uploader"))
+        return queryset.order_by(*SORTS[self.sort].ordering())

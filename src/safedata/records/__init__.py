@@ -1,7 +1,8 @@
 """The record format of the dataset: one schema, and its readers and writers.
 
-Pure: no Django import. Formats are registered classes (``jsonl``,
-``jsonl.gz``, ``jsonl.zst``, ``parquet``, ``csv``); a new one is one module.
+Pure: no Django import. Output formats are registered classes (``jsonl``,
+``jsonl.gz``, ``jsonl.zst``, ``parquet``, ``csv``), each with an identifier,
+a media type, a suffix and a streaming writer; a new one is one module.
 
     with open_writer("snapshot.parquet", "parquet") as writer:
         writer.write_batch(records)
@@ -19,10 +20,12 @@ from safedata.records.base import (
     detect_format,
     formats,
     iter_batches,
+    media_type,
     open_writer,
     read_records,
     register_reader,
     register_writer,
+    writer_class,
 )
 from safedata.records.errors import RecordFormatError
 from safedata.records.schema import (
@@ -53,6 +56,7 @@ __all__ = [
     "detect_format",
     "formats",
     "iter_batches",
+    "media_type",
     "open_writer",
     "read_records",
     "records_to_batch",
@@ -60,4 +64,5 @@ __all__ = [
     "register_writer",
     "text_sha256",
     "validate_row",
+    "writer_class",
 ]

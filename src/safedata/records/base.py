@@ -1,15 +1,19 @@
-"""Registered record writers and readers, chosen by format identifier or file suffix.
+"""Registered output formats (writers) and readers, chosen by format identifier or file suffix.
 
-A writer encodes batches to a binary sink. Given a path, it writes to a
-temporary file in the same folder and renames it on a successful ``close``,
-so a reader never sees a half-written file.
+Each format is one registered class with an identifier, a media type, a file
+suffix and a streaming writer: downloads, snapshots and exports all read this
+one registry, so a new format is one new module.
+
+A writer encodes batches to a binary sink. Given a path, it writes through
+:class:`~safedata.records.files.AtomicFile`, so a reader never sees a
+half-written file. By default batches are checked against the record schema;
+exports with other columns pass their own ``schema``.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,10 +23,16 @@ from typing import Any, BinaryIO, ClassVar, TypeVar, cast
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from safedata.records.errors import RecordFormatError
-from safedata.records.schema import Record, batch_to_records, conform_batch, records_to_batch
+from safedata.records.files import AtomicFile
+from safedata.records.schema import (
+    SCHEMA,
+    Record,
+    batch_to_records,
+    conform_batch,
+    records_to_batch,
+)
 
 DEFAULT_BATCH_SIZE = 10_000
-_FILE_MODE = 0o644
 
 
 class AppendOnlySink(io.RawIOBase):
@@ -52,22 +62,22 @@ class RecordWriter(ABC):
     """Format identifier, e.g. ``jsonl.gz``."""
     suffix: ClassVar[str]
     """File name suffix of the format, e.g. ``.jsonl.gz``."""
+    media_type: ClassVar[str]
+    """HTTP ``Content-Type`` of a file in this format."""
 
-    def __init__(self, target: str | os.PathLike[str] | BinaryIO) -> None:
-        self._final: Path | None = None
-        self._temp: Path | None = None
+    def __init__(
+        self, target: str | os.PathLike[str] | BinaryIO, schema: pa.Schema | None = None
+    ) -> None:
+        self.schema: pa.Schema = SCHEMA if schema is None else schema
+        self.rows = 0
+        self._file: AtomicFile | None = None
         if isinstance(target, str | os.PathLike):
-            self._final = Path(target)
-            self._sink: BinaryIO = self._open_temporary(self._final)
+            self._file = AtomicFile(target)
+            self._sink: BinaryIO = self._file.sink
         else:
             self._sink = cast(BinaryIO, AppendOnlySink(target))
         self._closed = False
         self._start(self._sink)
-
-    def _open_temporary(self, final: Path) -> BinaryIO:
-        handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-        self._temp = Path(name)
-        return os.fdopen(handle, "wb")
 
     @abstractmethod
     def _start(self, sink: BinaryIO) -> None:
@@ -75,7 +85,7 @@ class RecordWriter(ABC):
 
     @abstractmethod
     def _write(self, batch: pa.RecordBatch) -> None:
-        """Encode one batch already conformed to ``SCHEMA``."""
+        """Encode one batch already conformed to ``self.schema``."""
 
     @abstractmethod
     def _finish(self) -> None:
@@ -85,13 +95,16 @@ class RecordWriter(ABC):
         """Release the encoder without finishing the file."""
 
     def write_batch(self, batch: pa.RecordBatch | Sequence[Record]) -> None:
-        """Append records, given as an Arrow batch (in ``SCHEMA``) or a list of ``Record``."""
+        """Append records, given as an Arrow batch (in ``schema``) or a list of ``Record``."""
         if self._closed:
             raise ValueError("write to a closed record writer")
-        if isinstance(batch, pa.RecordBatch):
-            batch = conform_batch(batch, self._name())
-        else:
+        if not isinstance(batch, pa.RecordBatch):
             batch = records_to_batch(batch)
+        elif self.schema is SCHEMA:
+            batch = conform_batch(batch, self._name())
+        elif not batch.schema.equals(self.schema):
+            raise ValueError(f"{self._name()}: batch schema differs from the writer's schema")
+        self.rows += batch.num_rows
         self._write(batch)
 
     def close(self) -> None:
@@ -102,14 +115,11 @@ class RecordWriter(ABC):
         try:
             self._finish()
             self._sink.flush()
-            if self._final is not None and self._temp is not None:
-                os.fsync(self._sink.fileno())
-                self._sink.close()
-                os.chmod(self._temp, _FILE_MODE)
-                os.replace(self._temp, self._final)
         except BaseException:
             self._discard()
             raise
+        if self._file is not None:
+            self._file.commit()
 
     def abort(self) -> None:
         """Give up: delete the temporary file of a path target (a sink is left as it is)."""
@@ -118,12 +128,11 @@ class RecordWriter(ABC):
         self._discard()
 
     def _discard(self) -> None:
-        if self._temp is not None:
-            self._sink.close()
-            self._temp.unlink(missing_ok=True)
+        if self._file is not None:
+            self._file.discard()
 
     def _name(self) -> str:
-        return str(self._final) if self._final is not None else f"<{self.identifier} stream>"
+        return str(self._file.path) if self._file is not None else f"<{self.identifier} stream>"
 
     def __enter__(self) -> RecordWriter:
         return self
@@ -176,6 +185,19 @@ def formats() -> list[str]:
     return sorted(_WRITERS)
 
 
+def writer_class(fmt: str) -> type[RecordWriter]:
+    """The registered format ``fmt`` (identifier, media type, suffix, writer)."""
+    try:
+        return _WRITERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown record format {fmt!r} (known: {', '.join(formats())})") from None
+
+
+def media_type(fmt: str) -> str:
+    """The ``Content-Type`` of a file in the registered format ``fmt``."""
+    return writer_class(fmt).media_type
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format identifier of ``path`` from its suffix (the longest that matches)."""
     name = Path(path).name.lower()
@@ -186,13 +208,14 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return max(matches, key=lambda r: len(r.suffix)).identifier
 
 
-def open_writer(target: str | os.PathLike[str] | BinaryIO, fmt: str) -> RecordWriter:
-    """A writer of format ``fmt`` to a path (written atomically) or a binary sink."""
-    try:
-        cls = _WRITERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown record format {fmt!r} (known: {', '.join(formats())})") from None
-    return cls(target)
+def open_writer(
+    target: str | os.PathLike[str] | BinaryIO, fmt: str, schema: pa.Schema | None = None
+) -> RecordWriter:
+    """A writer of format ``fmt`` to a path (written atomically) or a binary sink.
+
+    ``schema`` (default: the record schema) is the columns of the batches written.
+    """
+    return writer_class(fmt)(target, schema)
 
 
 def iter_batches(

@@ -38,14 +38,15 @@ class CsvWriter(RecordWriter):
 
     identifier: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
+    media_type: ClassVar[str] = "text/csv; charset=utf-8"
 
     def _start(self, sink: BinaryIO) -> None:
         self._text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
         self._csv = csv.writer(self._text, lineterminator="\r\n")
-        self._csv.writerow(FIELD_NAMES)
+        self._csv.writerow(self.schema.names)
 
     def _write(self, batch: pa.RecordBatch) -> None:
-        columns = [batch.column(name).to_pylist() for name in FIELD_NAMES]
+        columns = [batch.column(name).to_pylist() for name in self.schema.names]
         self._csv.writerows([_cell(value) for value in row] for row in zip(*columns, strict=True))
 
     def _finish(self) -> None:

@@ -66,6 +66,7 @@ class JsonlWriter(RecordWriter):
 
     identifier: ClassVar[str] = "jsonl"
     suffix: ClassVar[str] = ".jsonl"
+    media_type: ClassVar[str] = "application/jsonl; charset=utf-8"
 
     def _start(self, sink: BinaryIO) -> None:
         self._stream = self._compress(sink)
@@ -86,6 +87,7 @@ class JsonlGzipWriter(JsonlWriter):
 
     identifier: ClassVar[str] = "jsonl.gz"
     suffix: ClassVar[str] = ".jsonl.gz"
+    media_type: ClassVar[str] = "application/gzip"
 
     def _compress(self, sink: BinaryIO) -> _ByteStream:
         return gzip.GzipFile(
@@ -102,6 +104,7 @@ class JsonlZstdWriter(JsonlWriter):
 
     identifier: ClassVar[str] = "jsonl.zst"
     suffix: ClassVar[str] = ".jsonl.zst"
+    media_type: ClassVar[str] = "application/zstd"
 
     def _compress(self, sink: BinaryIO) -> _ByteStream:
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)

@@ -28,6 +28,8 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_page_index": False,
 }
 """Every option that changes the bytes, fixed here rather than left to library defaults."""
+EXPORT_PARQUET_OPTIONS: dict[str, Any] = {**PARQUET_OPTIONS, "use_dictionary": False}
+"""The same for files with other columns than the record schema's (exports)."""
 
 
 @register_writer
@@ -36,10 +38,12 @@ class ParquetRecordWriter(RecordWriter):
 
     identifier: ClassVar[str] = "parquet"
     suffix: ClassVar[str] = ".parquet"
+    media_type: ClassVar[str] = "application/vnd.apache.parquet"
 
     def _start(self, sink: BinaryIO) -> None:
         stream = pa.PythonFile(sink, mode="w")
-        self._writer = pq.ParquetWriter(stream, SCHEMA, **PARQUET_OPTIONS)
+        options = PARQUET_OPTIONS if self.schema is SCHEMA else EXPORT_PARQUET_OPTIONS
+        self._writer = pq.ParquetWriter(stream, self.schema, **options)
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
 
@@ -50,7 +54,7 @@ class ParquetRecordWriter(RecordWriter):
             self._flush_group(ROW_GROUP_ROWS)
 
     def _flush_group(self, rows: int) -> None:
-        table = pa.Table.from_batches(self._pending, schema=SCHEMA)
+        table = pa.Table.from_batches(self._pending, schema=self.schema)
         group = table.slice(0, rows).combine_chunks()
         self._writer.write_table(group, row_group_size=rows)
         rest = table.slice(rows)

@@ -17,21 +17,22 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 
 from safedata.consensus import Status
-from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
-from safedata.datasets.services import (
-    LIVE_COLUMNS,
-    keyset_batches,
-    publishable_documents,
-    to_batch,
-)
+from safedata.datasets.exporters import EXPORT_FORMATS, export_path
+from safedata.datasets.rows import publishable_documents, record_batches
 from safedata.documents.models import Document
-from safedata.records import SCHEMA
+from safedata.records import SCHEMA, open_writer
+from safedata.records.files import atomic_write_bytes
 
 SOFT_LABELS = ("soft_unsafe", "soft_neutral", "soft_great")
 CLASSIFY_SCHEMA = pa.schema(
     [*SCHEMA, *(pa.field(name, pa.float64(), nullable=False) for name in SOFT_LABELS)],
     metadata=SCHEMA.metadata,
 )
+
+
+def stats_bytes(stats: dict[str, Any]) -> bytes:
+    """An export's ``stats.json``."""
+    return (json.dumps(stats, indent=2, sort_keys=True) + "\n").encode()
 
 
 def settled_documents() -> QuerySet[Document]:
@@ -46,17 +47,19 @@ def with_soft_labels(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([*batch.columns, *shares], schema=CLASSIFY_SCHEMA)
 
 
-def export_classify(out: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> dict[str, Any]:
-    """Write ``classify.<format>`` files and ``stats.json`` into ``out``."""
+def export_classify(out: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> dict[str, Any]:
+    """Write ``classify.jsonl``, ``data/classify.parquet`` and ``stats.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    writers = [TableWriter(out / f"classify.{fmt}", fmt, CLASSIFY_SCHEMA) for fmt in formats]
+    writers = [
+        open_writer(export_path(out, "classify", fmt), fmt, CLASSIFY_SCHEMA) for fmt in formats
+    ]
     labels: Counter[str] = Counter()
     try:
-        for rows in keyset_batches(settled_documents(), "id", LIVE_COLUMNS):
-            batch = with_soft_labels(to_batch(rows))
+        for records in record_batches(settled_documents()):
+            batch = with_soft_labels(records)
             labels.update(batch.column("label").to_pylist())
             for writer in writers:
-                writer.write(batch)
+                writer.write_batch(batch)
         for writer in writers:
             writer.close()
     except BaseException:
@@ -64,5 +67,5 @@ def export_classify(out: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> dict
             writer.abort()
         raise
     stats = {"documents": sum(labels.values()), "labels": dict(sorted(labels.items()))}
-    (out / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    atomic_write_bytes(out / "stats.json", stats_bytes(stats))
     return stats

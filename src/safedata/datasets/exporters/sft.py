@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,10 +11,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 
 from safedata.consensus import Label
+from safedata.datasets.exporters import EXPORT_FORMATS, export_path
+from safedata.datasets.exporters.classify import stats_bytes
 from safedata.datasets.exporters.dedup import NearDuplicates, split_for
-from safedata.datasets.exporters.tables import TABLE_FORMATS, TableWriter
-from safedata.datasets.services import keyset_batches, publishable_documents
+from safedata.datasets.rows import keyset_batches, publishable_documents
 from safedata.documents.models import Document
+from safedata.records import open_writer
+from safedata.records.files import atomic_write_bytes
 
 SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
 SPLITS = ("train", "validation")
@@ -64,13 +66,16 @@ def assign_splits(options: SftOptions) -> tuple[dict[int, str], int]:
 
 
 def export_sft(
-    out: Path, options: SftOptions, formats: tuple[str, ...] = TABLE_FORMATS
+    out: Path, options: SftOptions, formats: tuple[str, ...] = EXPORT_FORMATS
 ) -> dict[str, Any]:
-    """Write ``train``/``validation`` files of ``{"text": ...}`` and ``stats.json`` into ``out``."""
+    """Write ``train``/``validation`` files of ``{"text": ...}`` and ``stats.json`` into ``out``.
+
+    JSON Lines as ``<split>.jsonl``, Parquet as ``data/<split>.parquet``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     kept, removed = assign_splits(options)
     writers = {
-        (split, fmt): TableWriter(out / f"{split}.{fmt}", fmt, SFT_SCHEMA)
+        (split, fmt): open_writer(export_path(out, split, fmt), fmt, SFT_SCHEMA)
         for split in SPLITS
         for fmt in formats
     }
@@ -84,7 +89,7 @@ def export_sft(
                     characters[kept[document_id]] += len(text)
             for (split, _), writer in writers.items():
                 if texts[split]:
-                    writer.write(
+                    writer.write_batch(
                         pa.RecordBatch.from_arrays([pa.array(texts[split])], schema=SFT_SCHEMA)
                     )
         for writer in writers.values():
@@ -94,7 +99,7 @@ def export_sft(
             writer.abort()
         raise
     stats = sft_stats(options, kept, removed, characters)
-    (out / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    atomic_write_bytes(out / "stats.json", stats_bytes(stats))
     return stats
 
 
