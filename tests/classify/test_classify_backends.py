@@ -49,6 +49,41 @@ def test_embedding_backend_trains_saves_and_loads(
     assert model.predict_proba([]).shape == (0, 3)
 
 
+TRICKY_TEXTS = [
+    "",
+    "   \n\t ",
+    "Ünïcödé café\u00a0naïve résumé",
+    "東京タワーに行きました。とても高い！",
+    "e-mail: someone@example.org, (brackets) [and] {braces}; 3.14 -- dashes",
+    "control\x00char\x1fand\u200bzero\u2028width",
+    "x" * 150 + " supercalifragilisticexpialidocious " + "ab" * 80,
+    "emoji 🙂🙃 and ascii art ¯\\_(ツ)_/¯",
+    " ".join(f"word{i} careful explanation" for i in range(400)),
+    "unbroken" * 600,
+]
+
+
+@pytest.mark.slow
+def test_the_word_cache_encoder_matches_model2vec(corpus: Callable[..., list[Record]]) -> None:
+    from safedata.classify.backends.static import distilled
+    from safedata.classify.backends.wordcache import WordCacheEncoder
+
+    model = distilled(256)
+    texts = TRICKY_TEXTS + [record.text for record in corpus(60)]
+    texts += [" ".join(texts[i : i + 25]) for i in range(0, len(texts), 5)]
+    fast = WordCacheEncoder(model, 512)
+    for max_length in (512, 16):
+        words = WordCacheEncoder(model, max_length)
+        model.tokenizer.enable_truncation(max_length)
+        expected_ids = model.tokenize([text[: words.char_cap] for text in texts])
+        model.tokenizer.enable_truncation(model.max_length)
+        assert [words.token_ids(text) for text in texts] == expected_ids
+        expected = model.encode(texts, max_length=max_length, use_multiprocessing=False)
+        np.testing.assert_allclose(words.encode(texts), expected, atol=2e-3)
+    assert fast.encode(texts[:3]).shape == (3, 256)
+    assert not fast.encode(["", "  "]).any()
+
+
 def test_a_nan_failure_in_process_is_retried_in_a_fresh_interpreter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from safedata.classify.backends.base import Params, import_extra, register_backend
 from safedata.classify.backends.linear import HeadBackend, LinearHead
+from safedata.classify.backends.wordcache import WordCacheEncoder
 from safedata.records.files import atomic_directory
 
 EXTRA = "static"
@@ -64,6 +65,7 @@ class StaticBackend(HeadBackend):
     description: ClassVar[str] = "model2vec static embeddings distilled from MiniLM + linear head"
 
     defaults: ClassVar[Params] = DEFAULTS
+    _words: WordCacheEncoder | None = None
 
     def _encoder(self) -> Any:
         if self.encoder is None:
@@ -71,11 +73,12 @@ class StaticBackend(HeadBackend):
         return self.encoder
 
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
-        encoder = self._encoder()
-        vectors = encoder.encode(
-            list(texts), max_length=self.params["max_length"], use_multiprocessing=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        """model2vec's vectors, through a word cache that tokenises only what the model uses."""
+        encoder, max_length = self._encoder(), self.params["max_length"]
+        words = self._words
+        if words is None or words.model is not encoder or words.max_length != max_length:
+            words = self._words = WordCacheEncoder(encoder, max_length)
+        return words.encode(texts)
 
     def save(self, directory: Path) -> list[str]:
         self._encoder().save_pretrained(str(directory / EMBEDDINGS_DIR))
