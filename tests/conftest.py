@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from safedata.accounts.models import User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -56,8 +59,8 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def make_user(db: None, django_user_model: Any) -> Callable[..., Any]:
-    def make(username: str, **extra: Any) -> Any:
+def make_user(db: None, django_user_model: Any) -> Callable[..., User]:
+    def make(username: str, **extra: Any) -> User:
         return django_user_model.objects.create_user(
             username=username, email=f"{username}@example.org", password=PASSWORD, **extra
         )
@@ -66,30 +69,30 @@ def make_user(db: None, django_user_model: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def uploader(make_user: Callable[..., Any]) -> Any:
+def uploader(make_user: Callable[..., User]) -> User:
     """A member who uploads documents."""
     return make_user("uploader")
 
 
 @pytest.fixture
-def member(make_user: Callable[..., Any]) -> Any:
+def member(make_user: Callable[..., User]) -> User:
     """Another member, who did not upload the documents."""
     return make_user("member")
 
 
 @pytest.fixture
-def moderator(make_user: Callable[..., Any]) -> Any:
+def moderator(make_user: Callable[..., User]) -> User:
     """A staff member."""
     return make_user("moderator", is_staff=True)
 
 
 @pytest.fixture
-def make_document(uploader: Any) -> Callable[..., Any]:
+def make_document(uploader: User) -> Callable[..., Any]:
     from safedata.documents.services import NewDocument, create_document
 
     counter = {"n": 0}
 
-    def make(text: str | None = None, owner: Any = None, **fields: Any) -> Any:
+    def make(text: str | None = None, owner: User = None, **fields: Any) -> Any:
         counter["n"] += 1
         body = text if text is not None else f"Document number {counter['n']}: some useful text."
         return create_document(NewDocument(text=body, **fields), owner or uploader).document

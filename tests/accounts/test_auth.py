@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from safedata.accounts.models import User
 from django.core import mail
 from django.test import Client
 from tests.conftest import PASSWORD
@@ -43,7 +46,7 @@ def test_password_needs_twelve_characters(client: Client, db: None) -> None:
     assert "at least 12 characters" in response.content.decode()
 
 
-def test_login_and_logout(client: Client, member: Any) -> None:
+def test_login_and_logout(client: Client, member: User) -> None:
     response = client.post("/accounts/login/", {"login": "member", "password": PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(member.pk)
@@ -51,14 +54,14 @@ def test_login_and_logout(client: Client, member: Any) -> None:
     assert "_auth_user_id" not in client.session
 
 
-def test_login_by_email(client: Client, member: Any) -> None:
+def test_login_by_email(client: Client, member: User) -> None:
     response = client.post(
         "/accounts/login/", {"login": "member@example.org", "password": PASSWORD}
     )
     assert response.status_code == 302
 
 
-def test_failed_logins_are_rate_limited(client: Client, member: Any) -> None:
+def test_failed_logins_are_rate_limited(client: Client, member: User) -> None:
     for _ in range(5):
         client.post("/accounts/login/", {"login": "member", "password": "wrong-password-x"})
     response = client.post("/accounts/login/", {"login": "member", "password": PASSWORD})
@@ -67,7 +70,7 @@ def test_failed_logins_are_rate_limited(client: Client, member: Any) -> None:
     assert "Too many failed login attempts" in response.content.decode()
 
 
-def test_password_reset_sends_a_mail(client: Client, member: Any) -> None:
+def test_password_reset_sends_a_mail(client: Client, member: User) -> None:
     response = client.post("/accounts/password/reset/", {"email": "member@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -75,7 +78,7 @@ def test_password_reset_sends_a_mail(client: Client, member: Any) -> None:
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
-def test_logout_needs_csrf(member: Any) -> None:
+def test_logout_needs_csrf(member: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(member)
     response = client.post("/accounts/logout/")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
 from safedata.voting.identity import Voter
 from safedata.voting.services import cast_vote
@@ -15,14 +16,14 @@ from safedata.voting.services import cast_vote
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user: Any) -> Client:
+def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def vote(user: Any, document: Document, rating: str) -> None:
-    cast_vote(document.pk, Voter(key=f"u:{user.pk}", user=user), rating)
+def vote(user: User, document: Document, rating: str) -> None:
+    cast_vote(document.pk, Voter(key=user.voter_key, user=user), rating)
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_anonymous_visitor_is_sent_to_log_in(client: Client) -> None:
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
-def test_uploader_sees_their_uploads_with_consensus(uploader: Any, rated: Document) -> None:
+def test_uploader_sees_their_uploads_with_consensus(uploader: User, rated: Document) -> None:
     response = signed_in(uploader).get("/accounts/profile/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -54,7 +55,7 @@ def test_uploader_sees_their_uploads_with_consensus(uploader: Any, rated: Docume
 
 
 def test_member_sees_their_votes_not_other_uploads(
-    member: Any, rated: Document, make_document: Callable[..., Any]
+    member: User, rated: Document, make_document: Callable[..., Any]
 ) -> None:
     unvoted = make_document("A document the member never voted on, about backups.")
     vote(member, rated, "unsafe")
@@ -67,21 +68,21 @@ def test_member_sees_their_votes_not_other_uploads(
     assert unvoted.display_title not in html
 
 
-def test_moderator_sees_only_their_own_activity(moderator: Any, rated: Document) -> None:
+def test_moderator_sees_only_their_own_activity(moderator: User, rated: Document) -> None:
     html = signed_in(moderator).get("/accounts/profile/").content.decode()
     assert "Your uploads (0)" in html
     assert "Your votes (0)" in html
     assert "Hashing vs encryption" not in html
 
 
-def test_hidden_upload_stays_listed_for_its_uploader(uploader: Any, rated: Document) -> None:
+def test_hidden_upload_stays_listed_for_its_uploader(uploader: User, rated: Document) -> None:
     rated.visibility = Visibility.HIDDEN
     rated.save(update_fields=["visibility"])
     html = signed_in(uploader).get("/accounts/profile/").content.decode()
     assert "Hidden by a moderator" in html
 
 
-def test_vote_on_a_withdrawn_document_shows_no_title(member: Any, rated: Document) -> None:
+def test_vote_on_a_withdrawn_document_shows_no_title(member: User, rated: Document) -> None:
     vote(member, rated, "neutral")
     rated.visibility = Visibility.REMOVED
     rated.save(update_fields=["visibility"])
@@ -90,7 +91,7 @@ def test_vote_on_a_withdrawn_document_shows_no_title(member: Any, rated: Documen
     assert "Hashing vs encryption" not in html
 
 
-def test_uploads_are_paginated(uploader: Any, make_document: Callable[..., Any]) -> None:
+def test_uploads_are_paginated(uploader: User, make_document: Callable[..., Any]) -> None:
     for n in range(27):
         make_document(f"Upload number {n} with enough words to be a document.")
     client = signed_in(uploader)
@@ -102,7 +103,7 @@ def test_uploads_are_paginated(uploader: Any, make_document: Callable[..., Any])
     assert "Page 2 of 2" in second
 
 
-def test_profile_links_to_api_tokens_and_password(client: Any, member: Any) -> None:
+def test_profile_links_to_api_tokens_and_password(client: Any, member: User) -> None:
     client.force_login(member)
     page = client.get("/accounts/profile/").content.decode()
     assert 'href="/accounts/tokens/"' in page

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from safedata.accounts.models import ApiToken, hash_token
+from safedata.accounts.models import ApiToken, User, hash_token
 from safedata.accounts.token_services import MAX_ACTIVE_TOKENS
 from safedata.audit.models import AuditEntry
 
@@ -26,7 +26,7 @@ def raw_token_in(html: str) -> str:
 
 
 @pytest.fixture
-def signed_in(client: Client, member: Any) -> Client:
+def signed_in(client: Client, member: User) -> Client:
     client.force_login(member)
     return client
 
@@ -40,7 +40,7 @@ def test_anonymous_is_sent_to_login(client: Client, db: None) -> None:
 
 
 def test_create_shows_raw_token_once_and_stores_only_its_hash(
-    signed_in: Client, member: Any
+    signed_in: Client, member: User
 ) -> None:
     response = signed_in.post(PAGE, {"name": "notebook"})
     assert response.status_code == 200
@@ -78,7 +78,7 @@ def test_invalid_name_is_refused(signed_in: Client, name: str) -> None:
     assert not ApiToken.objects.exists()
 
 
-def test_active_tokens_are_capped(signed_in: Client, member: Any) -> None:
+def test_active_tokens_are_capped(signed_in: Client, member: User) -> None:
     for n in range(MAX_ACTIVE_TOKENS):
         ApiToken.issue(member, f"t{n}")
     response = signed_in.post(PAGE, {"name": "one too many"})
@@ -87,7 +87,7 @@ def test_active_tokens_are_capped(signed_in: Client, member: Any) -> None:
     assert ApiToken.objects.count() == MAX_ACTIVE_TOKENS
 
 
-def test_owner_revokes_and_the_token_stops_working(signed_in: Client, member: Any) -> None:
+def test_owner_revokes_and_the_token_stops_working(signed_in: Client, member: User) -> None:
     token, raw = ApiToken.issue(member, "old")
     response = signed_in.post(revoke_url(token))
     assert response.status_code == 302
@@ -105,7 +105,7 @@ def test_owner_revokes_and_the_token_stops_working(signed_in: Client, member: An
 
 @pytest.mark.parametrize("persona", ["uploader", "moderator"])
 def test_others_cannot_revoke_or_see_a_token(
-    client: Client, member: Any, persona: str, request: pytest.FixtureRequest
+    client: Client, member: User, persona: str, request: pytest.FixtureRequest
 ) -> None:
     token, _ = ApiToken.issue(member, "private-name")
     client.force_login(request.getfixturevalue(persona))
@@ -115,7 +115,7 @@ def test_others_cannot_revoke_or_see_a_token(
     assert token.revoked_at is None
 
 
-def test_revoke_needs_post_and_csrf(member: Any) -> None:
+def test_revoke_needs_post_and_csrf(member: User) -> None:
     token, _ = ApiToken.issue(member, "t")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(member)

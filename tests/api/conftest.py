@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from safedata.accounts.models import ApiToken
+from safedata.accounts.models import ApiToken, User
 
 
 @pytest.fixture(autouse=True)
@@ -27,25 +27,25 @@ def client() -> Client:
 
 
 @pytest.fixture
-def issue_token() -> Callable[[Any], str]:
-    def issue(user: Any) -> str:
+def issue_token() -> Callable[[User], str]:
+    def issue(user: User) -> str:
         return ApiToken.issue(user, "tests")[1]
 
     return issue
 
 
 @pytest.fixture
-def member_token(member: Any, issue_token: Callable[[Any], str]) -> str:
+def member_token(member: User, issue_token: Callable[[User], str]) -> str:
     return issue_token(member)
 
 
 @pytest.fixture
-def uploader_token(uploader: Any, issue_token: Callable[[Any], str]) -> str:
+def uploader_token(uploader: User, issue_token: Callable[[User], str]) -> str:
     return issue_token(uploader)
 
 
 @pytest.fixture
-def revoked_token(member: Any) -> str:
+def revoked_token(member: User) -> str:
     from django.utils import timezone
 
     token, raw = ApiToken.issue(member, "old")

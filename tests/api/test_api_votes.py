@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
 from safedata.documents.models import Document, Visibility
 from safedata.voting.identity import COOKIE_NAME
@@ -72,7 +73,7 @@ def test_forged_voter_cookie_is_a_new_voter(
 
 
 def test_member_session_vote_needs_csrf(
-    post_json: Callable[..., Any], client: Client, member: Any, document: Document
+    post_json: Callable[..., Any], client: Client, member: User, document: Document
 ) -> None:
     client.force_login(member)
     assert post_json(url(document), {"rating": "great"}).status_code == 403
@@ -84,7 +85,7 @@ def test_member_session_vote_needs_csrf(
 
 
 def test_token_vote_is_csrf_exempt(
-    post_json: Callable[..., Any], member: Any, member_token: str, document: Document
+    post_json: Callable[..., Any], member: User, member_token: str, document: Document
 ) -> None:
     response = post_json(url(document), {"rating": "neutral"}, token=member_token)
     assert response.status_code == 200
@@ -98,7 +99,7 @@ def test_token_vote_is_csrf_exempt(
 
 
 def test_moderator_votes_like_a_member(
-    post_json: Callable[..., Any], client: Client, moderator: Any, document: Document
+    post_json: Callable[..., Any], client: Client, moderator: User, document: Document
 ) -> None:
     client.force_login(moderator)
     assert post_json(url(document), {"rating": "unsafe"}, csrf=True).status_code == 200
@@ -108,7 +109,7 @@ def test_moderator_votes_like_a_member(
 def test_uploader_cannot_vote_on_own_document(
     post_json: Callable[..., Any],
     client: Client,
-    uploader: Any,
+    uploader: User,
     uploader_token: str,
     document: Document,
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 import safedata
+from safedata.accounts.models import User
 
 STATIC = Path(safedata.__file__).parent / "static"
 
@@ -27,7 +28,7 @@ def test_home_on_an_empty_database_explains_what_to_do_first(client: Client, db:
 
 
 def test_home_counts_visible_documents_and_votes(
-    client: Client, make_document: Any, member: Any
+    client: Client, make_document: Any, member: User
 ) -> None:
     from safedata.documents.models import Document, Visibility
     from safedata.voting.identity import Voter
@@ -35,7 +36,7 @@ def test_home_counts_visible_documents_and_votes(
 
     shown, hidden = make_document(), make_document()
     Document.objects.filter(pk=hidden.pk).update(visibility=Visibility.HIDDEN)
-    cast_vote(shown.pk, Voter(key=f"u:{member.pk}", user=member), "great")
+    cast_vote(shown.pk, Voter(key=member.voter_key, user=member), "great")
     body = client.get("/").content.decode()
     assert "<dt>Documents</dt><dd>1</dd>" in body
     assert "<dt>Votes</dt><dd>1</dd>" in body

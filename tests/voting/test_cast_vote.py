@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
 from safedata.documents.models import Document, Visibility
 from safedata.ratelimit import RateLimited
@@ -22,7 +23,7 @@ def _fresh_rate_limits() -> None:
 
 
 def test_voting_again_replaces_the_vote_and_moves_the_tally(
-    member: Any, document: Document
+    member: User, document: Document
 ) -> None:
     voter = Voter(key=member.voter_key, user=member)
     cast_vote(document.pk, voter, "unsafe")
@@ -36,7 +37,7 @@ def test_voting_again_replaces_the_vote_and_moves_the_tally(
     assert sorted(previous, key=str) == [None, "unsafe"]
 
 
-def test_same_vote_twice_changes_nothing(member: Any, document: Document) -> None:
+def test_same_vote_twice_changes_nothing(member: User, document: Document) -> None:
     voter = Voter(key=member.voter_key, user=member)
     cast_vote(document.pk, voter, "neutral")
     _, consensus = cast_vote(document.pk, voter, "neutral")
@@ -44,7 +45,7 @@ def test_same_vote_twice_changes_nothing(member: Any, document: Document) -> Non
     assert AuditEntry.objects.filter(action="vote.cast").count() == 1
 
 
-def test_uploader_is_refused(uploader: Any, document: Document) -> None:
+def test_uploader_is_refused(uploader: User, document: Document) -> None:
     with pytest.raises(OwnDocument):
         cast_vote(document.pk, Voter(key=uploader.voter_key, user=uploader), "great")
     assert not Vote.objects.exists()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from safedata.accounts.models import User
 from safedata.documents.models import Document
 from safedata.voting.identity import Voter
 from safedata.voting.models import Vote
@@ -47,7 +48,7 @@ def unlimited(settings: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("unlimited")
-def test_same_vote_from_fifty_threads_is_one_row(member: Any, document: Document) -> None:
+def test_same_vote_from_fifty_threads_is_one_row(member: User, document: Document) -> None:
     voter = Voter(key=member.voter_key, user=member)
 
     def vote(_: int) -> None:

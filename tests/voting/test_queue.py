@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
 from safedata.voting.identity import Voter
 from safedata.voting.models import Vote
@@ -31,12 +32,12 @@ def test_never_shows_a_document_the_voter_rated(make_document: Callable[..., Any
 
 
 def test_never_shows_uploaders_their_own_documents(
-    make_document: Callable[..., Any], uploader: Any, member: Any
+    make_document: Callable[..., Any], uploader: User, member: User
 ) -> None:
     make_document(owner=uploader)
     theirs = make_document(owner=member)
-    assert set(_draws(Voter(key=f"u:{uploader.pk}", user=uploader), 30)) == {theirs.pk}
-    assert next_document(Voter(key=f"u:{member.pk}", user=member)) is not None
+    assert set(_draws(Voter(key=uploader.voter_key, user=uploader), 30)) == {theirs.pk}
+    assert next_document(Voter(key=member.voter_key, user=member)) is not None
 
 
 def test_skipped_and_invisible_documents_are_left_out(make_document: Callable[..., Any]) -> None:
@@ -82,7 +83,7 @@ def test_two_reviewers_do_not_see_the_same_order(make_document: Callable[..., An
 
 
 def test_exposure_is_spread_across_uploaders(
-    make_document: Callable[..., Any], uploader: Any, member: Any
+    make_document: Callable[..., Any], uploader: User, member: User
 ) -> None:
     for _ in range(50):
         make_document(owner=uploader)

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
 from safedata.voting.models import Vote
 from safedata.voting.views import MAX_SKIPPED, SKIPPED_SESSION_KEY
@@ -20,10 +21,10 @@ def _fresh_rate_limits() -> None:
 
 
 @pytest.fixture
-def browser() -> Callable[[Any], Client]:
+def browser() -> Callable[[User | None], Client]:
     """A client that checks CSRF like production, signed in as ``user`` (or anonymous)."""
 
-    def make(user: Any = None) -> Client:
+    def make(user: User = None) -> Client:
         client = Client(enforce_csrf_checks=True)
         if user is not None:
             client.force_login(user)
@@ -48,7 +49,7 @@ def vote(client: Client, pk: int, rating: str) -> Any:
 @pytest.mark.parametrize("persona", ["anonymous", "member", "moderator"])
 def test_every_persona_gets_a_document_without_its_tallies(
     persona: str,
-    browser: Callable[[Any], Client],
+    browser: Callable[[User | None], Client],
     request: pytest.FixtureRequest,
     make_document: Callable[..., Any],
 ) -> None:
@@ -71,14 +72,14 @@ def test_every_persona_gets_a_document_without_its_tallies(
 
 
 def test_anonymous_visitor_gets_a_voter_cookie(
-    browser: Callable[[Any], Client], document: Any
+    browser: Callable[[User | None], Client], document: Any
 ) -> None:
     response = browser(None).get("/review/")
     assert "sd_voter" in response.cookies
 
 
 def test_uploader_never_gets_their_own_documents(
-    browser: Callable[[Any], Client], uploader: Any, document: Any
+    browser: Callable[[User | None], Client], uploader: User, document: Any
 ) -> None:
     response = browser(uploader).get("/review/")
     assert shown_id(response) is None
@@ -86,7 +87,7 @@ def test_uploader_never_gets_their_own_documents(
 
 
 def test_vote_reveals_the_tallies_and_brings_the_next_document(
-    browser: Callable[[Any], Client], make_document: Callable[..., Any]
+    browser: Callable[[User | None], Client], make_document: Callable[..., Any]
 ) -> None:
     first, second = make_document(), make_document()
     client = browser(None)
@@ -103,7 +104,7 @@ def test_vote_reveals_the_tallies_and_brings_the_next_document(
 
 
 def test_vote_without_csrf_token_is_rejected(
-    browser: Callable[[Any], Client], document: Any
+    browser: Callable[[User | None], Client], document: Any
 ) -> None:
     client = browser(None)
     client.get("/review/")
@@ -115,7 +116,7 @@ def test_vote_without_csrf_token_is_rejected(
 
 
 def test_skip_is_not_shown_again_in_the_session(
-    browser: Callable[[Any], Client], make_document: Callable[..., Any]
+    browser: Callable[[User | None], Client], make_document: Callable[..., Any]
 ) -> None:
     make_document(), make_document()
     client = browser(None)
@@ -133,7 +134,7 @@ def test_skip_is_not_shown_again_in_the_session(
     assert not Vote.objects.filter(document_id=skipped).exists()
 
 
-def test_skips_can_be_reset(browser: Callable[[Any], Client], document: Any) -> None:
+def test_skips_can_be_reset(browser: Callable[[User | None], Client], document: Any) -> None:
     client = browser(None)
     client.get("/review/")
     client.post(f"/review/{document.pk}/skip/", headers=htmx(client))
@@ -143,7 +144,7 @@ def test_skips_can_be_reset(browser: Callable[[Any], Client], document: Any) -> 
     assert shown_id(client.get("/review/")) == document.pk
 
 
-def test_skip_list_is_bounded(browser: Callable[[Any], Client], document: Any) -> None:
+def test_skip_list_is_bounded(browser: Callable[[User | None], Client], document: Any) -> None:
     client = browser(None)
     client.get("/review/")
     session = client.session
@@ -169,9 +170,9 @@ def test_refusals_show_a_friendly_inline_message(
     setup: str,
     status: int,
     message: str,
-    browser: Callable[[Any], Client],
-    uploader: Any,
-    member: Any,
+    browser: Callable[[User | None], Client],
+    uploader: User,
+    member: User,
     document: Any,
     settings: Any,
 ) -> None:
@@ -194,7 +195,7 @@ def test_refusals_show_a_friendly_inline_message(
 
 
 def test_without_javascript_the_forms_post_and_redirect(
-    browser: Callable[[Any], Client], document: Any
+    browser: Callable[[User | None], Client], document: Any
 ) -> None:
     client = browser(None)
     client.get("/review/")
@@ -207,5 +208,5 @@ def test_without_javascript_the_forms_post_and_redirect(
     assert Vote.objects.get(document=document).rating == "unsafe"
 
 
-def test_review_page_rejects_other_methods(browser: Callable[[Any], Client]) -> None:
+def test_review_page_rejects_other_methods(browser: Callable[[User | None], Client]) -> None:
     assert browser(None).get("/review/1/vote/").status_code == 405
