@@ -140,7 +140,7 @@ def load_data(documents: int, voters: int) -> tuple[int, list[list[str]]]:
 
     from safedata.accounts.models import ApiToken, User, hash_token
     from safedata.documents.models import Document
-    from safedata.documents.services import content_sha256
+    from safedata.records import text_sha256 as content_sha256
 
     uploader = User.objects.create_user("bench-uploader", password=secrets.token_hex(16))
     texts = [

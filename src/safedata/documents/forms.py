@@ -1,4 +1,7 @@
-"""Upload forms. Screening happens here so each problem lands on its own field."""
+"""Upload forms: they parse the request; the upload pipeline in ``services`` screens it.
+
+``UploadForm.add_upload_error`` puts a pipeline error on the field it names.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.urls import reverse
 
 from safedata.documents import language
 from safedata.documents.models import License
-from safedata.documents.services import NewDocument, UploadError, text_from_file, validate_text
+from safedata.documents.services import NewDocument, UploadError
+from safedata.screening import MAX_TITLE_CHARS, MAX_URL_CHARS
 
 TEXT_EXTENSIONS = (".txt", ".md")
 BULK_EXTENSIONS = (".jsonl",)
@@ -20,7 +23,6 @@ AUTO = ""
 """Language choice: detect on submit."""
 OTHER = "other"
 """Language choice: none of the listed ones, or unknown; stored as an empty code."""
-HTTP_ONLY = "Use an http:// or https:// address."
 AUP_REQUIRED = "You must accept the Acceptable Use Policy to upload."
 
 
@@ -71,7 +73,11 @@ def _check_extension(upload: UploadedFile, allowed: tuple[str, ...]) -> None:
 
 
 class UploadForm(forms.Form):
-    title = forms.CharField(max_length=300, required=False, help_text="Optional.")
+    title = forms.CharField(
+        required=False,
+        help_text="Optional.",
+        widget=forms.TextInput(attrs={"maxlength": MAX_TITLE_CHARS}),
+    )
     text = forms.CharField(
         required=False,
         strip=False,
@@ -84,13 +90,11 @@ class UploadForm(forms.Form):
         help_text="A UTF-8 .txt or .md file.",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(TEXT_EXTENSIONS)}),
     )
-    source_url = forms.URLField(
-        validators=[URLValidator(schemes=["http", "https"], message=HTTP_ONLY, code="http_only")],
-        max_length=2000,
+    source_url = forms.CharField(
         required=False,
-        assume_scheme="https",
         label="Source URL",
         help_text="Where the text comes from, if it was published elsewhere.",
+        widget=forms.URLInput(attrs={"maxlength": MAX_URL_CHARS}),
     )
     license = forms.ChoiceField(choices=License.choices, required=False, label="Licence")
     language = forms.ChoiceField(
@@ -123,19 +127,14 @@ class UploadForm(forms.Form):
             return cleaned
         if upload and text.strip():
             self.add_error("text", "Paste text or choose a file, not both.")
-        elif upload:
-            self._screen("file", text_from_file, upload.read())
-        elif text:
-            self._screen("text", validate_text, text)
-        else:
+        elif not upload and not text:
             self.add_error("text", "Paste some text or choose a .txt or .md file.")
         return cleaned
 
-    def _screen(self, field: str, screen: Any, value: Any) -> None:
-        try:
-            self.cleaned_data["document_text"] = screen(value)
-        except UploadError as exc:
-            self.add_error(field, forms.ValidationError(exc.message, code=exc.code))
+    def add_upload_error(self, exc: UploadError) -> None:
+        """Show a pipeline error on its field (on the form as a whole when it names none)."""
+        field = exc.field if exc.field in self.fields else None
+        self.add_error(field, forms.ValidationError(exc.message, code=exc.code))
 
     @property
     def too_large(self) -> bool:
@@ -147,8 +146,10 @@ class UploadForm(forms.Form):
 
     def new_document(self) -> NewDocument:
         code = self.cleaned_data.get("language", AUTO)
+        upload: UploadedFile | None = self.cleaned_data.get("file")
         return NewDocument(
-            text=self.cleaned_data["document_text"],
+            text=self.cleaned_data.get("text", ""),
+            file=upload.read() if upload else None,
             title=self.cleaned_data.get("title", ""),
             source_url=self.cleaned_data.get("source_url", ""),
             license=self.cleaned_data.get("license", ""),

@@ -1,4 +1,11 @@
-"""Creating documents: screen, normalise, deduplicate by content hash, store."""
+"""The upload pipeline's Django part: every upload path calls it once.
+
+``upload_document`` (the form and the API) and ``bulk_upload`` (each line of a
+JSONL file) run the pure pipeline, ``safedata.screening.screen_upload``, once
+per upload, then ``store_document`` deduplicates by content hash, stores and
+writes the audit entry. Adapters map ``UploadError`` to a form error or a JSON
+error; ``field`` says where it belongs.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,18 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from safedata.accounts.models import member_key
 from safedata.audit.models import log_action, log_actions
 from safedata.documents import language, predictions
 from safedata.documents.models import Document, License, Visibility
 from safedata.ratelimit import Rate, hit
-from safedata.screening import Limits, ScreeningError, content_sha256, normalise_text, screen_bytes
-from safedata.screening import screen_text as _screen_text
+from safedata.screening import (
+    Limits,
+    Metadata,
+    ScreenedUpload,
+    ScreeningError,
+    UploadRules,
+    screen_upload,
+)
 from safedata.screening.bulk import LineResult, LineStatus, parse_jsonl
 
 __all__ = [
@@ -24,30 +36,33 @@ __all__ = [
     "UploadError",
     "UploadResult",
     "bulk_upload",
-    "content_sha256",
     "create_document",
-    "normalise_text",
-    "text_from_file",
+    "screen",
+    "store_document",
     "upload_document",
-    "upload_limits",
-    "validate_license",
-    "validate_text",
+    "upload_rules",
 ]
 
 
 class UploadError(ValueError):
     """Input that cannot become a document; the message is shown to the uploader.
 
-    ``code`` names the failed rule (a screening check identifier, ``aup_required``...).
+    ``code`` names the failed rule (a screening check identifier, ``aup_required``...);
+    ``field`` the upload field at fault, or empty for the upload as a whole.
     """
 
     code = "invalid"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, *, field: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
         if code is not None:
             self.code = code
+
+    @classmethod
+    def screening(cls, exc: ScreeningError) -> UploadError:
+        return cls(exc.message, code=exc.identifier, field=exc.field)
 
     @property
     def too_large(self) -> bool:
@@ -56,9 +71,12 @@ class UploadError(ValueError):
 
 @dataclass(frozen=True)
 class NewDocument:
-    """Validated upload fields, before storage."""
+    """One upload's fields as given, before the pipeline screens them."""
 
-    text: str
+    text: str = ""
+    """Pasted text (ignored when ``file`` is given)."""
+    file: bytes | None = None
+    """A ``.txt``/``.md`` file's raw bytes."""
     title: str = ""
     source_url: str = ""
     license: str = ""
@@ -72,76 +90,75 @@ class UploadResult:
     """False when an identical text already existed (``document`` is that one)."""
 
 
-def upload_limits() -> Limits:
-    """The screening limits configured in settings."""
-    return Limits(
+def upload_rules() -> UploadRules:
+    """The pipeline's rules: the limits configured in settings and the licence codes."""
+    limits = Limits(
         max_bytes=settings.SAFEDATA_MAX_UPLOAD_BYTES,
         max_chars=settings.SAFEDATA_MAX_DOCUMENT_CHARS,
         max_lines=settings.SAFEDATA_MAX_BULK_LINES,
     )
+    return UploadRules(limits, frozenset(License.values))
 
 
-def validate_text(raw: str) -> str:
-    """The normalised text, or ``UploadError`` explaining what is wrong."""
+def screen(new: NewDocument) -> ScreenedUpload:
+    """The pure pipeline on ``new``: the screened upload, or ``UploadError``."""
+    metadata = Metadata(new.title, new.source_url, new.license, new.language)
+    content = new.file if new.file is not None else new.text
     try:
-        return _screen_text(raw, upload_limits())
+        return screen_upload(content, metadata, upload_rules())
     except ScreeningError as exc:
-        raise UploadError(exc.message, code=exc.identifier) from exc
-
-
-def text_from_file(data: bytes) -> str:
-    """The normalised text of an uploaded ``.txt``/``.md`` file, or ``UploadError``."""
-    try:
-        return screen_bytes(data, upload_limits())
-    except ScreeningError as exc:
-        raise UploadError(exc.message, code=exc.identifier) from exc
-
-
-def validate_license(value: str) -> str:
-    if value not in License.values:
-        allowed = ", ".join(v for v in License.values if v)
-        raise UploadError(f"Unknown licence {value!r}; use one of: {allowed} (or leave empty).")
-    return value
+        raise UploadError.screening(exc) from exc
 
 
 def create_document(
     new: NewDocument, uploader: Any, *, audit_data: dict[str, Any] | None = None
 ) -> UploadResult:
-    """Store ``new`` for ``uploader`` unless the same normalised text exists already."""
-    text = validate_text(new.text)
-    digest = content_sha256(text)
-    existing = Document.objects.filter(content_sha256=digest).first()
+    """Screen and store ``new`` for ``uploader`` unless the same normalised text exists."""
+    return store_document(screen(new), uploader, audit_data=audit_data)
+
+
+def store_document(
+    upload: ScreenedUpload, uploader: Any, *, audit_data: dict[str, Any] | None = None
+) -> UploadResult:
+    """Store a screened upload, or return the document that already has its text."""
+    existing = Document.objects.filter(content_sha256=upload.sha256).first()
     if existing is not None:
         return UploadResult(existing, created=False)
     try:
         with transaction.atomic():
-            document = Document.objects.create(
-                uploader=uploader,
-                title=new.title.strip()[:300],
-                text=text,
-                content_sha256=digest,
-                source_url=new.source_url,
-                license=validate_license(new.license),
-                language=new.language,
-                char_count=len(text),
-            )
+            document = _unsaved_document(upload, uploader)
+            document.save(force_insert=True)
             log_action("document.uploaded", document, actor=uploader, data=audit_data)
     except IntegrityError:
         # A concurrent upload of the same text won the race.
-        return UploadResult(Document.objects.get(content_sha256=digest), created=False)
+        return UploadResult(Document.objects.get(content_sha256=upload.sha256), created=False)
     predictions.predict_new_document(document)
     return UploadResult(document, created=True)
+
+
+def _unsaved_document(upload: ScreenedUpload, uploader: Any) -> Document:
+    # Policy findings (upload.findings) will decide the visibility here.
+    return Document(
+        uploader=uploader,
+        title=upload.title,
+        text=upload.text,
+        content_sha256=upload.sha256,
+        source_url=upload.source_url,
+        license=upload.license,
+        language=upload.language,
+        char_count=len(upload.text),
+    )
 
 
 def _require_aup(aup_accepted: bool) -> None:
     if not aup_accepted:
         raise UploadError(
-            "You must accept the Acceptable Use Policy to upload.", code="aup_required"
+            "You must accept the Acceptable Use Policy to upload.", code="aup_required", field="aup"
         )
 
 
 def _count_upload(uploader: Any) -> None:
-    hit("upload", member_key(uploader.pk), Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
+    hit("upload", f"u:{uploader.pk}", Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
 
 
 def upload_document(
@@ -152,18 +169,19 @@ def upload_document(
     detect_language: bool,
     via: str = "form",
 ) -> UploadResult:
-    """A member's upload from the form or the API.
+    """A member's upload from the form or the API, screened once.
 
     Requires the Acceptable Use Policy to be accepted, counts against the
-    upload rate limit (``RateLimited``), detects the language when asked, and
-    returns the existing document for a duplicate text.
+    upload rate limit (``RateLimited``) once the upload passed screening,
+    detects the language when asked, and returns the existing document for a
+    duplicate text.
     """
     _require_aup(aup_accepted)
-    text = validate_text(new.text)
+    upload = screen(new)
     _count_upload(uploader)
     if detect_language:
-        new = replace(new, language=language.detect(text))
-    return create_document(new, uploader, audit_data={"aup_accepted": True, "via": via})
+        upload = replace(upload, language=language.detect(upload.text))
+    return store_document(upload, uploader, audit_data={"aup_accepted": True, "via": via})
 
 
 @dataclass(frozen=True)
@@ -209,10 +227,11 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     nothing new. Raises ``UploadError`` when the file as a whole is refused.
     """
     _require_aup(aup_accepted)
+    rules = upload_rules()
     try:
-        results = parse_jsonl(data, upload_limits(), licenses=License.values)
+        results = parse_jsonl(data, rules.limits, licenses=rules.licenses)
     except ScreeningError as exc:
-        raise UploadError(exc.message, code=exc.identifier) from exc
+        raise UploadError.screening(exc) from exc
     _count_upload(uploader)
     accepted = [r for r in results if r.status == LineStatus.ACCEPTED]
     stored: dict[str, UploadResult] = {}
@@ -223,19 +242,12 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     return BulkReport([_report_row(result, stored) for result in results])
 
 
-def _unsaved_document(result: LineResult, uploader: Any) -> Document:
-    record = result.record
-    assert record is not None  # only accepted lines are stored
-    return Document(
-        uploader=uploader,
-        title=record.title,
-        text=record.text,
-        content_sha256=record.sha256,
-        source_url=record.source_url,
-        license=record.license,
-        language=record.language or language.detect(record.text),
-        char_count=len(record.text),
-    )
+def _unsaved_line(result: LineResult, uploader: Any) -> Document:
+    upload = result.record
+    assert upload is not None  # only accepted lines are stored
+    if not upload.language:
+        upload = replace(upload, language=language.detect(upload.text))
+    return _unsaved_document(upload, uploader)
 
 
 def _store_chunk(chunk: list[LineResult], uploader: Any) -> dict[str, UploadResult]:
@@ -246,7 +258,7 @@ def _store_chunk(chunk: list[LineResult], uploader: Any) -> dict[str, UploadResu
     )
     # Language detection is the slow part of a line: skip it for texts already stored.
     candidates = [
-        (result, _unsaved_document(result, uploader))
+        (result, _unsaved_line(result, uploader))
         for result in chunk
         if result.record is not None and result.record.sha256 not in known
     ]
@@ -276,16 +288,10 @@ def _as_duplicates(existing: dict[str, Document]) -> dict[str, UploadResult]:
 
 
 def _store_one(result: LineResult, document: Document, uploader: Any) -> UploadResult:
-    new = NewDocument(
-        text=document.text,
-        title=document.title,
-        source_url=document.source_url,
-        license=document.license,
-        language=document.language,
-    )
-    return create_document(
-        new, uploader, audit_data={"aup_accepted": True, "via": "bulk", "line": result.line}
-    )
+    assert result.record is not None  # only accepted lines are stored
+    upload = replace(result.record, language=document.language)
+    audit_data = {"aup_accepted": True, "via": "bulk", "line": result.line}
+    return store_document(upload, uploader, audit_data=audit_data)
 
 
 def _report_row(result: LineResult, stored: dict[str, UploadResult]) -> BulkRow:

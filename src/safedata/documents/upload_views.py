@@ -1,4 +1,8 @@
-"""Upload pages: one document from a form, many from a JSONL file, language prefill."""
+"""Upload pages: one document from a form, many from a JSONL file, language prefill.
+
+Thin adapters over the upload pipeline in ``services``: the form parses the
+request, the pipeline screens and stores, its errors become form errors.
+"""
 
 from __future__ import annotations
 
@@ -86,7 +90,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": UploadForm()})
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, template, {"form": form}, status=413 if form.too_large else 400)
+        return render(request, template, {"form": form}, status=400)
     try:
         result = upload_document(
             form.new_document(),
@@ -97,8 +101,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     except RateLimited as exc:
         return _rate_limited(request, template, form, exc)
     except UploadError as exc:
-        form.add_error(None, exc.message)
-        return render(request, template, {"form": form}, status=400)
+        form.add_upload_error(exc)
+        return render(request, template, {"form": form}, status=413 if form.too_large else 400)
     if not result.created:
         return render(request, template, {"form": form, "duplicate": result.document}, status=409)
     messages.success(request, "Thank you: your document is uploaded.")

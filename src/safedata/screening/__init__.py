@@ -1,8 +1,8 @@
-"""Upload screening: pure checks on raw bytes and text, and the bulk JSONL parser.
+"""Upload screening: the pure upload pipeline, its registered checks, the bulk parser.
 
-Never imports Django: the web app, the JSON API and the command line all call it
-with explicit ``Limits``. A check is a registered class with an identifier; a
-new check is one new class decorated with ``@register``.
+Never imports Django: the web app, the JSON API and the command line all call
+``screen_upload`` with explicit ``UploadRules``. A check is a registered class
+with an identifier; a new check is one new class decorated with ``@register``.
 """
 
 from __future__ import annotations
@@ -21,20 +21,33 @@ from safedata.screening.base import (
     screen_text,
     text_checks,
 )
-from safedata.screening.normalise import content_sha256, normalise_text
+from safedata.screening.normalise import normalise_text
+from safedata.screening.upload import (
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Metadata,
+    ScreenedUpload,
+    UploadRules,
+    screen_upload,
+)
 
 __all__ = [
+    "MAX_TITLE_CHARS",
+    "MAX_URL_CHARS",
     "ByteCheck",
     "Check",
     "Limits",
+    "Metadata",
+    "ScreenedUpload",
     "ScreeningError",
     "TextCheck",
+    "UploadRules",
     "byte_checks",
-    "content_sha256",
     "normalise_text",
     "register",
     "registered",
     "screen_bytes",
     "screen_text",
+    "screen_upload",
     "text_checks",
 ]

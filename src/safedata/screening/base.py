@@ -4,6 +4,9 @@ A check looks at one thing and returns a message for the uploader, or ``None``
 when it has nothing to say. Byte checks see a file's raw bytes before decoding;
 text checks see normalised text, whether it came from a file or a form field.
 Checks run in ``order``; the first problem rejects the input.
+
+``screen_upload`` in ``safedata.screening.upload`` is the one pipeline every
+upload path calls; these two entry points are its content step.
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ class Limits:
 
 
 class ScreeningError(ValueError):
-    """Input refused by the check ``identifier``; ``message`` is for the uploader."""
+    """Input refused by the check ``identifier``; ``message`` is for the uploader.
 
-    def __init__(self, identifier: str, message: str) -> None:
+    ``field`` names the upload field at fault (``text``, ``file``, ``title``,
+    ``source_url``, ``license``, ``language``), or is empty for the input as a whole.
+    """
+
+    def __init__(self, identifier: str, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.identifier = identifier
         self.message = message
+        self.field = field
 
 
 class Check(ABC, Generic[T]):
