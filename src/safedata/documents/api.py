@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -17,8 +15,11 @@ from django.utils.http import urlencode
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from safedata.apiauth import json_body, max_upload_bytes, public, signed_in
+from safedata import consensus
+from safedata.apiauth import SignedInRequest, json_body, max_upload_bytes, public, signed_in
 from safedata.apierrors import ApiError
+from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
+from safedata.documents.filters import SORTS, DocumentFilter
 from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
 from safedata.documents.services import NewDocument, UploadError, upload_document
 from safedata.screening import MAX_TITLE_CHARS, MAX_URL_CHARS
@@ -26,31 +27,6 @@ from safedata.screening import MAX_TITLE_CHARS, MAX_URL_CHARS
 router = Router(tags=["documents"])
 
 SortOrder = Literal["recent", "score", "-score"]
-LabelName = Literal["unsafe", "neutral", "great"]
-StatusName = Literal["needs_votes", "settled", "contested"]
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-class VotesOut(Schema):
-    unsafe: int
-    neutral: int
-    great: int
-
-
-class ConsensusOut(Schema):
-    label: str
-    score: float
-    confidence: float
-    status: str
-    votes: VotesOut
 
 
 class PredictionOut(Schema):
@@ -98,20 +74,6 @@ class CsrfOut(Schema):
     csrftoken: str
 
 
-def consensus_of(document: Document) -> dict[str, Any]:
-    return {
-        "label": document.label,
-        "score": document.score,
-        "confidence": document.confidence,
-        "status": document.status,
-        "votes": {
-            "unsafe": document.votes_unsafe,
-            "neutral": document.votes_neutral,
-            "great": document.votes_great,
-        },
-    }
-
-
 def document_out(document: Document) -> dict[str, Any]:
     prediction = None
     if document.model_label:
@@ -130,7 +92,7 @@ def document_out(document: Document) -> dict[str, Any]:
         "language": document.language,
         "uploaded_at": document.created_at,
         "content_sha256": document.content_sha256,
-        "consensus": consensus_of(document),
+        "consensus": consensus_payload(document.consensus),
         "model_prediction": prediction,
     }
 
@@ -170,9 +132,9 @@ def _upload_error(exc: UploadError) -> ApiError:
     summary="Upload a document",
 )
 @decorate_view(json_body(max_upload_bytes))
-def upload(request: HttpRequest, payload: UploadIn) -> Status[dict[str, Any]]:
+def upload(request: SignedInRequest, payload: UploadIn) -> Status[dict[str, Any]]:
     """201 with the new document; 200 with ``duplicate: true`` when the same text exists."""
-    user = request.auth.user  # type: ignore[attr-defined]
+    user = request.auth.user
     new = NewDocument(
         text=payload.text,
         title=payload.title,
@@ -208,35 +170,13 @@ def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
 
 
 class ListFilters(Schema):
-    label: LabelName | None = None
-    status: StatusName | None = None
+    label: consensus.Label | None = None
+    status: consensus.Status | None = None
     min_votes: int = Field(0, ge=0, le=1_000_000_000)
     language: str = Field("", max_length=16)
     sort: SortOrder = "recent"
     cursor: str = Field("", max_length=200)
     limit: int = Field(20, ge=1, le=100)
-
-
-@dataclass(frozen=True)
-class _Order:
-    field: str
-    descending: bool
-
-    def ordering(self) -> list[str]:
-        sign = "-" if self.descending else ""
-        return [f"{sign}{self.field}", f"{sign}id"]
-
-    def after(self, key: Any, last_id: int) -> Q:
-        """Rows strictly after (key, id) in this order."""
-        op = "lt" if self.descending else "gt"
-        return Q(**{f"{self.field}__{op}": key}) | Q(**{self.field: key, f"id__{op}": last_id})
-
-
-_ORDERS: dict[str, _Order] = {
-    "recent": _Order("created_at", descending=True),
-    "score": _Order("score", descending=False),
-    "-score": _Order("score", descending=True),
-}
 
 
 def encode_cursor(sort: str, document: Document) -> str:
@@ -261,16 +201,13 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 def filtered(filters: ListFilters) -> DocumentQuerySet:
-    documents = Document.objects.public()
-    if filters.label:
-        documents = documents.filter(label=filters.label)
-    if filters.status:
-        documents = documents.filter(status=filters.status)
-    if filters.min_votes:
-        documents = documents.filter(votes_total__gte=filters.min_votes)
-    if filters.language:
-        documents = documents.filter(language=filters.language)
-    return documents
+    view = DocumentFilter(
+        label=filters.label or "",
+        status=filters.status or "",
+        language=filters.language,
+        min_votes=filters.min_votes,
+    )
+    return view.apply(Document.objects.public())
 
 
 def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
@@ -287,7 +224,7 @@ def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
 )
 def list_documents(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     """Newest first by default; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    order = _ORDERS[filters.sort]
+    order = SORTS[filters.sort]
     documents = filtered(filters).order_by(*order.ordering())
     if filters.cursor:
         documents = documents.filter(order.after(*decode_cursor(filters.cursor, filters.sort)))

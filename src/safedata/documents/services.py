@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from safedata.accounts.models import member_key
 from safedata.audit.models import log_action, log_actions
 from safedata.documents import language, predictions
 from safedata.documents.models import Document, License, Visibility
@@ -158,7 +159,7 @@ def _require_aup(aup_accepted: bool) -> None:
 
 
 def _count_upload(uploader: Any) -> None:
-    hit("upload", f"u:{uploader.pk}", Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
+    hit("upload", member_key(uploader.pk), Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
 
 
 def upload_document(
