@@ -1,9 +1,11 @@
-"""Pure packages never import Django, so ML users can install them without the server."""
+"""Pure packages never import Django, so ML users can install them without the server;
+the apps keep the layers declared in pyproject.toml ([tool.importlinter])."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +36,18 @@ def test_pure_package_does_not_import_django(package: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False", f"{package} imports Django"
+
+
+def test_declared_layers_are_kept() -> None:
+    """The import-linter contracts hold (``make lint`` runs the same check)."""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Apps and shared modules form layers" in out.stdout
+    assert "Pure packages import no Django" in out.stdout
