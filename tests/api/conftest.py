@@ -12,14 +12,6 @@ from django.test import Client
 from safedata.accounts.models import ApiToken, User
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # Rate-limit counters live in the cache; each test starts with none.
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def client() -> Client:
     """A browser-like client: Django checks CSRF exactly as in production."""

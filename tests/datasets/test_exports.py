@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import polars as pl
 import pytest
+from django.test import Client
 
 from safedata.datasets.exporters.classify import SOFT_LABELS, export_classify
 from safedata.datasets.exporters.dedup import NearDuplicates, split_for
 from safedata.datasets.exporters.sft import SftOptions, export_sft
+from safedata.documents.models import Document
 from safedata.records import FIELD_NAMES, iter_batches
 
 ESSAY = (
@@ -162,3 +165,38 @@ def test_sft_preset_download_needs_an_account(
     huge = client.get(f"/api/v1/exports/sft?min_votes={2**70}")
     assert huge.status_code == 400
     assert "min_votes must lie in [0, 100000]" in huge.json()["error"]["message"]
+
+
+@pytest.fixture
+def temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The process's temporary directory, as TMPDIR would set it, empty to start with."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_sft_preset_download_removes_its_temporary_folder_once_sent(
+    member: Any, great_documents: dict[str, Any], temp_dir: Path
+) -> None:
+    client = Client()
+    client.force_login(member)
+    response = client.get("/api/v1/exports/sft?split=train&format=parquet&min_confidence=0.5")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.apache.parquet"
+    assert [p.name for p in temp_dir.iterdir()][0].startswith("safedata-sft-")
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"PAR1")
+    assert list(temp_dir.iterdir()) == []
+
+
+def test_a_failed_sft_build_leaves_no_temporary_folder(
+    member: Any, great_documents: dict[str, Any], temp_dir: Path
+) -> None:
+    # A corrupt content hash makes the split assignment fail in the middle of the build.
+    Document.objects.filter(pk=great_documents["first"].pk).update(content_sha256="Z" * 64)
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+    response = client.get("/api/v1/exports/sft?split=train&format=jsonl&min_confidence=0.5")
+    assert response.status_code == 500
+    assert list(temp_dir.iterdir()) == []

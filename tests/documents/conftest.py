@@ -6,15 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
 
 
 @pytest.fixture

@@ -15,13 +15,6 @@ from safedata.voting.models import Vote
 from safedata.voting.services import InvalidRating, OwnDocument, cast_vote
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def test_voting_again_replaces_the_vote_and_moves_the_tally(
     member: User, document: Document
 ) -> None:

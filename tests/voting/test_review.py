@@ -6,18 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
 from safedata.voting.models import Vote
 from safedata.voting.views import MAX_SKIPPED, SKIPPED_SESSION_KEY
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 @pytest.fixture
