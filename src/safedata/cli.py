@@ -13,6 +13,7 @@ import sys
 import click
 
 from safedata import __version__
+from safedata.bootstrap import setup_django
 
 COMMANDS: dict[str, str] = {
     "train": "safedata.classify.commands:train",

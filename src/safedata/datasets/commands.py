@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from safedata.cli import setup_django
+from safedata.bootstrap import setup_django
 
 _DEFAULT_FORMATS = "parquet,jsonl.zst"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from safedata.cli import setup_django
+from safedata.bootstrap import setup_django
 
 
 @click.group()
