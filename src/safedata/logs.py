@@ -19,6 +19,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 
 HEADER = "X-Request-ID"
+_META_KEY = "safedata.request_id"
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _current: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -37,6 +38,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         sent = request.headers.get(HEADER, "")
         request_id = sent if _ID.match(sent) else uuid.uuid4().hex
+        request.META[_META_KEY] = request_id  # for Django's own line, logged after us
         token = _current.set(request_id)
         try:
             response = self.get_response(request)
@@ -48,7 +50,9 @@ class RequestIdMiddleware:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        request = getattr(record, "request", None)
+        meta = getattr(request, "META", {})
+        record.request_id = meta.get(_META_KEY) or current_request_id()
         return True
 
 
