@@ -11,6 +11,7 @@ import string
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,27 @@ def test_not_prose_thresholds_separate_prose_from_minified_code() -> None:
     assert symbol_share(LONG_PROSE_LINE) < CODE_SYMBOL_SHARE < symbol_share(MINIFIED_JS)
     longest_word_run = max(len(m) for m in re.findall(r"[A-Za-z0-9+/]+", DOC))
     assert longest_word_run < BASE64_BLOB_CHARS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ("AB12" + "C" * 60 + " ") * 3000,
+        "1234 " * 40000,
+        "7" * 200_000,
+        "tel 202-555-0143 x 2.0  4.4 (12) 34-56 " * 5000,
+        "total 1234567.89 and 2345678.90; " * 6000,
+        "a@b." * 50000,
+        "aB3+" * 50000,
+        "https://a.b/" + "x/" * 100_000,
+    ],
+    ids=["capitals", "digit-groups", "digits", "phones", "amounts", "at-signs", "base64", "url"],
+)
+def test_a_document_at_the_size_limit_is_screened_in_bounded_time(text: str) -> None:
+    """No pattern backtracks without bound: an IBAN pattern once took 75 s on the first."""
+    started = time.perf_counter()
+    find_policy_issues(text)
+    assert time.perf_counter() - started < 10
 
 
 ANY_TEXT = st.one_of(

@@ -7,6 +7,7 @@ not by a pattern alone: a pattern only proposes candidates.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,10 +77,26 @@ class EmailAddress(PolicyCheck):
             at = text.find("@", at + 1)
 
 
-_DIGIT_CLUSTER = re.compile(r"\d[\d ().\-/]{5,}\d")
+_DIGIT_CLUSTER = re.compile(r"\d(?:[ ().\-/]{0,2}\d)+")
 PHONE_MIN_DIGITS = 7
 """Fewest digits in a number the phone matcher is asked about: shorter runs are never
 valid numbers, and the matcher is slow, so only clusters of digits are handed to it."""
+PHONE_MAX_CLUSTER = 64
+"""Longest cluster handed to the phone matcher. A longer run of digits and separators is
+a table of numbers, in which a phone number cannot be told apart; skipping it keeps a
+document of numbers from taking seconds."""
+PHONE_MAX_CANDIDATES = 500
+"""Most clusters handed to the matcher per text (about 0.3 ms each); a text with more
+numbers than this is a table, and the rest of it is not searched for phone numbers."""
+
+
+def _may_be_phone(text: str, span: Span, digits: int) -> bool:
+    """Could the cluster hold a valid number? International ones follow a ``+``; national
+    (US) ones have ten digits or more."""
+    start, end = span
+    if end - start > PHONE_MAX_CLUSTER or digits < PHONE_MIN_DIGITS:
+        return False
+    return digits >= 10 or "+" in text[max(0, start - 2) : start]
 
 
 def digit_clusters(text: str, min_digits: int) -> Iterator[Span]:
@@ -111,7 +128,8 @@ class PhoneNumber(PolicyCheck):
     setting = "SCREEN_PII_PHONE"
 
     def spans(self, text: str) -> Iterator[Span]:
-        for start, end in digit_clusters(text, PHONE_MIN_DIGITS):
+        candidates = (span for span in _clusters(text) if _may_be_phone(text, *span))
+        for (start, end), _ in itertools.islice(candidates, PHONE_MAX_CANDIDATES):
             window = max(0, start - 4)
             matcher = phonenumbers.PhoneNumberMatcher(
                 text[window : end + 4], PHONE_REGION, leniency=phonenumbers.Leniency.VALID
@@ -271,15 +289,24 @@ class NationalId(PolicyCheck):
                 yield from _id_spans(text, form, max(0, start - 2), end + 2)
 
 
-_IBAN = re.compile(r"[A-Z](?<![\w-].)[A-Z]\d{2}(?: ?[A-Z0-9]{1,4}){3,9}(?!\w)")
+# Groups separated by single spaces, each as long as it goes: a pattern without a
+# choice of where a group ends, so a long run of capitals cannot make it backtrack.
+_IBAN = re.compile(r"[A-Z](?<![\w-].)[A-Z]\d{2}[A-Z0-9]*(?: [A-Z0-9]+)*")
+IBAN_MAX_CHARS = 34
+"""The longest IBAN (ISO 13616), without spaces."""
 
 
-def _iban_end(candidate: str) -> int | None:
-    """Length of the longest leading run of groups that is a valid IBAN, if any."""
-    ends = [match.end() for match in re.finditer(r"[A-Z0-9]+", candidate)]
-    for end in reversed(ends):
-        if iban.is_valid(candidate[:end]):
-            return end
+def _iban_end(text: str, start: int, end: int) -> int | None:
+    """End of the longest run of groups from ``start`` that is a valid IBAN, if any."""
+    ends: list[int] = []
+    for group in re.finditer(r"[A-Z0-9]+", text[start:end]):
+        if group.end() - group.start() > IBAN_MAX_CHARS or len(ends) > 10:
+            break
+        ends.append(start + group.end())
+    for candidate_end in reversed(ends):
+        after = text[candidate_end : candidate_end + 1]
+        if not (after.isalnum() or after == "_") and iban.is_valid(text[start:candidate_end]):
+            return candidate_end
     return None
 
 
@@ -294,6 +321,6 @@ class Iban(PolicyCheck):
 
     def spans(self, text: str) -> Iterator[Span]:
         for match in _IBAN.finditer(text):
-            end = _iban_end(match.group())
+            end = _iban_end(text, match.start(), match.end())
             if end is not None:
-                yield match.start(), match.start() + end
+                yield match.start(), end
