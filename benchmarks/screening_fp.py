@@ -29,7 +29,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from safedata.screening.policy import PolicyCheck, find_policy_issues, policy_checks
-from safedata.screening.policy.base import _INSTANCES
 from safedata.screening.policy.prose import CODE_LINE_CHARS, symbol_share
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +126,7 @@ def timings(documents: list[str], repeats: int = 3) -> dict[str, float]:
     checks = {
         "baseline": _words,
         "all": find_policy_issues,
-        **{name: _spans_of(c) for name, c in sorted(_INSTANCES.items())},
+        **{name: _spans_of(cls()) for name, cls in sorted(policy_checks().items())},
     }
     result = {}
     for name, run in checks.items():
