@@ -7,10 +7,14 @@ import pytest
 
 from safedata.classify.metrics import (
     Calibration,
+    DecisionRule,
     classification_metrics,
     cross_fitted_calibration,
+    cross_fitted_labels,
     expected_calibration_error,
     fit_calibration,
+    fit_decision_rule,
+    macro_f1,
 )
 from safedata.classify.train import FOLD_DUPLICATE_THRESHOLD
 from safedata.records.neardup import near_duplicate_groups
@@ -75,3 +79,55 @@ def test_near_duplicates_share_a_group_and_others_do_not() -> None:
     groups = near_duplicate_groups(texts, FOLD_DUPLICATE_THRESHOLD)
     assert groups[0] == groups[1] == groups[2]
     assert len({groups[0], groups[3], groups[4]}) == 3
+
+
+def shifted_probabilities(seed: int, count: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """Imbalanced labels whose probabilities lean towards the common label."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(3, count, p=[0.1, 0.2, 0.7])
+    logits = rng.normal(0, 1, (count, 3))
+    logits[np.arange(count), labels] += 2.0
+    logits[:, 2] += 2.0
+    probs = np.exp(logits)
+    return labels, probs / probs.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_macro_f1_matches_sklearn(seed: int) -> None:
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(seed)
+    labels, predicted = rng.choice([0, 2], 50), rng.integers(0, 3, 50)
+    expected = f1_score(labels, predicted, labels=[0, 2], average="macro")
+    assert macro_f1(labels, predicted) == pytest.approx(expected)
+
+
+def test_the_decision_rule_raises_macro_f1_where_argmax_favours_the_common_label() -> None:
+    labels, probs = shifted_probabilities(0)
+    rule = fit_decision_rule(labels, probs)
+    argmax = macro_f1(labels, probs.argmax(axis=1))
+    assert macro_f1(labels, rule.labels(probs)) > argmax + 0.05
+    assert rule.bias[0] == 0.0
+    assert rule.bias[2] < rule.bias[1]
+    held_labels, held_probs = shifted_probabilities(1)
+    assert macro_f1(held_labels, rule.labels(held_probs)) > 0.05 + macro_f1(
+        held_labels, held_probs.argmax(axis=1)
+    )
+    folds = np.arange(len(labels)) % 3
+    cross_fitted = cross_fitted_labels(labels, probs, folds)
+    assert macro_f1(labels, cross_fitted) > argmax + 0.05
+
+
+def test_the_decision_rule_keeps_argmax_when_it_is_already_best() -> None:
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    probs = np.eye(3)[labels] * 0.7 + 0.1
+    assert fit_decision_rule(labels, probs) == DecisionRule()
+    np.testing.assert_array_equal(DecisionRule().labels(probs), labels)
+
+
+def test_metrics_use_the_labels_given() -> None:
+    labels = np.array([0, 1, 2])
+    probs = np.tile([0.2, 0.3, 0.5], (3, 1))
+    metrics = classification_metrics(labels, probs, predicted=np.array([0, 1, 2]))
+    assert metrics["macro_f1"] == pytest.approx(1.0)
+    assert metrics["ece"] == classification_metrics(labels, probs)["ece"]

@@ -185,6 +185,21 @@ def test_score_is_p_great_minus_p_unsafe(model_dir: Path, tmp_path: Path) -> Non
         assert row["score"] == pytest.approx(row["p_great"] - row["p_unsafe"], abs=1e-6)
 
 
+def test_labels_follow_the_decision_rule_and_probabilities_do_not(
+    model_dir: Path, model_copy: Path, tmp_path: Path
+) -> None:
+    source = str(corpus_file(tmp_path / "c.jsonl", 9))
+    config = json.loads((model_copy / "config.json").read_text())
+    config["decision"] = {"bias": [0.0, 0.0, 40.0]}
+    (model_copy / "config.json").write_text(json.dumps(config))
+    score(model_dir, [source], tmp_path / "plain", OPTIONS, progress=False)
+    score(model_copy, [source], tmp_path / "ruled", OPTIONS, progress=False)
+    plain, ruled = read_output(tmp_path / "plain"), read_output(tmp_path / "ruled")
+    assert set(ruled.column("label").to_pylist()) == {"great"}
+    assert len(set(plain.column("label").to_pylist())) == 3
+    assert ruled.column("p_unsafe").equals(plain.column("p_unsafe"))
+
+
 def test_rerun_skips_finished_shards(model_dir: Path, tmp_path: Path) -> None:
     inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 10)) for i in range(3)]
     out = tmp_path / "out"

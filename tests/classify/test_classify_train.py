@@ -48,6 +48,10 @@ def test_cross_validated_metrics_are_reported(model_dir: Path) -> None:
     assert 0 <= cv["ece"] <= 1
     assert metrics["folds"] == 3
     assert metrics["calibration"]["method"].startswith("temperature scaling")
+    rule = metrics["label_rule"]
+    assert cv["macro_f1"] == max(rule["macro_f1_argmax"], rule["macro_f1_cross_fitted"])
+    config = json.loads((model_dir / "config.json").read_text())
+    assert (config["decision"] is not None) == rule["applied"]
 
 
 def test_trained_model_separates_the_labels(model_dir: Path) -> None:

@@ -33,6 +33,12 @@ def model_card(config: ModelConfig, metrics: dict[str, Any]) -> str:
         if config.calibration is not None
         else "none (it did not lower the cross-fitted ECE)"
     )
+    rule = (
+        f"argmax of log-probability plus per-label offsets `{config.decision['bias']}`, "
+        "fitted out of fold for macro-F1"
+        if config.decision is not None
+        else "the most probable label (offsets fitted for macro-F1 did not help out of fold)"
+    )
     return f"""# Model card: safedata {config.backend} classifier
 
 ## Intended use
@@ -48,6 +54,7 @@ or a person; review samples around any threshold you pick.
 - Backend: `{config.backend}`: {get_backend(config.backend).description}
 - Parameters: `{config.params}`
 - Calibration: {calibration}
+- Reported `label`: {rule}; the `p_*` columns stay the calibrated probabilities
 - Weights: {", ".join(f"`{name}`" for name in config.weights)}
 - safedata version: {config.safedata_version} (loading checks it)
 

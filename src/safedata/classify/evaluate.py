@@ -35,7 +35,7 @@ def evaluate(model_dir: Path, data_path: Path, out: Path) -> dict[str, Any]:
     if len(data) == 0:
         raise DataError(f"{data_path}: no settled documents to evaluate on")
     probs = predict_all(model, data.texts)
-    metrics = classification_metrics(data.labels, probs)
+    metrics = classification_metrics(data.labels, probs, model.labels(probs))
     report = {
         "model": str(model_dir),
         "model_fingerprint": model.fingerprint,

@@ -19,7 +19,7 @@ import numpy as np
 import safedata
 from safedata.classify.backends import Backend, MissingExtraError, Params, get_backend
 from safedata.classify.errors import ModelError
-from safedata.classify.metrics import Calibration
+from safedata.classify.metrics import Calibration, DecisionRule
 from safedata.consensus import LABELS
 from safedata.records.files import atomic_directory
 
@@ -39,6 +39,8 @@ class ModelConfig:
     calibration: dict[str, Any] | None = None
     """``Calibration`` fields applied to the backend's probabilities; None when it did not help."""
     training: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None
+    """``DecisionRule`` fields that choose the reported label; None: the most probable label."""
     labels: list[str] = field(default_factory=lambda: [label.value for label in LABELS])
     safedata_version: str = safedata.__version__
     format: str = FORMAT
@@ -49,7 +51,7 @@ class ModelConfig:
 
 
 class Model:
-    """A trained backend plus its calibration: probabilities of each label for texts."""
+    """A trained backend, its calibration and decision rule: probabilities and labels of texts."""
 
     def __init__(self, config: ModelConfig, backend: Backend, fingerprint: str) -> None:
         self.config = config
@@ -63,6 +65,12 @@ class Model:
         if self.config.calibration is None or len(probs) == 0:
             return probs
         return Calibration(**self.config.calibration).apply(probs)
+
+    def labels(self, probs: np.ndarray) -> np.ndarray:
+        """The label index (into ``LABELS``) the model reports for each row of ``predict_proba``."""
+        if self.config.decision is None:
+            return np.asarray(probs.argmax(axis=1))
+        return DecisionRule(**self.config.decision).labels(probs)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> Model:

@@ -29,7 +29,11 @@ OUTPUT_SCHEMA = pa.schema(
         pa.field("source", pa.string(), metadata={"description": "Input file"}),
         pa.field("line", pa.int64(), metadata={"description": "1-based line or row in source"}),
         *[pa.field(f"p_{label.value}", pa.float32()) for label in LABELS],
-        pa.field("label", pa.string(), metadata={"description": "Most probable label"}),
+        pa.field(
+            "label",
+            pa.string(),
+            metadata={"description": "Label by the model's decision rule (see MODEL_CARD.md)"},
+        ),
         pa.field("score", pa.float32(), metadata={"description": "p_great - p_unsafe"}),
     ]
 )
@@ -69,9 +73,11 @@ def _values(stats: ShardStats) -> tuple[int, ...]:
     return tuple(asdict(stats).values())
 
 
-def score_table(probs: np.ndarray, batch: DocBatch, options: ScoreOptions) -> pa.Table:
-    """The output rows for a batch and its probabilities, filtered by the threshold."""
-    labels = np.array([label.value for label in LABELS])[probs.argmax(axis=1)]
+def score_table(
+    probs: np.ndarray, predicted: np.ndarray, batch: DocBatch, options: ScoreOptions
+) -> pa.Table:
+    """The output rows for a batch, its probabilities and labels, filtered by the threshold."""
+    labels = np.array([label.value for label in LABELS])[predicted]
     score = probs[:, LABELS.index(Label.GREAT)] - probs[:, LABELS.index(Label.UNSAFE)]
     columns: list[Any] = [batch.ids, batch.sources, batch.lines]
     columns += [probs[:, i].astype(np.float32) for i in range(len(LABELS))]
@@ -88,7 +94,8 @@ def score_table(probs: np.ndarray, batch: DocBatch, options: ScoreOptions) -> pa
 
 def score_batch(model: Model, batch: DocBatch, options: ScoreOptions) -> pa.Table:
     """Score the documents of one batch."""
-    return score_table(model.predict_proba(batch.texts), batch, options)
+    probs = model.predict_proba(batch.texts)
+    return score_table(probs, model.labels(probs), batch, options)
 
 
 def score_unit(

@@ -64,6 +64,11 @@ class Backend(ABC):
     def param_grid(cls, quick: bool) -> list[Params]:
         """Candidate hyperparameters tried on the validation split (fewer when ``quick``)."""
 
+    @classmethod
+    def refinements(cls) -> list[list[Params]]:
+        """Changes tried after the grid, one axis at a time from the best candidate (none here)."""
+        return []
+
     @abstractmethod
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         """Features of ``texts`` for ``fit`` and ``predict_features``, one row per text."""

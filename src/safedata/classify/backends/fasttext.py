@@ -98,6 +98,15 @@ class FastTextBackend(Backend):
             for lr in (0.2, 0.5, 1.0)
         ]
 
+    @classmethod
+    def refinements(cls) -> list[list[Params]]:
+        """Vector size, then the rare-word cut-off, then character n-grams (subwords)."""
+        return [
+            [{"dim": 32}, {"dim": 100}],
+            [{"minCount": 2}, {"minCount": 3}],
+            [{"minn": 2, "maxn": 4}, {"minn": 3, "maxn": 6}],
+        ]
+
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([normalise(text) for text in texts], dtype=object)
 

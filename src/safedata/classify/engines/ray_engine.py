@@ -35,7 +35,7 @@ from safedata.classify.shards import (
     ScoreOptions,
     ShardStats,
     read_run_file,
-    score_table,
+    score_batch,
     write_run_file,
 )
 
@@ -106,7 +106,7 @@ class ActorScorer:
             table.column("line").to_pylist(),
             table.column("text").to_pylist(),
         )
-        return score_table(self.model.predict_proba(batch.texts), batch, self.options)
+        return score_batch(self.model, batch, self.options)
 
 
 def _datasource(ray: Any, units: list[WorkUnit], options: ScoreOptions, tally: Any) -> Any:
