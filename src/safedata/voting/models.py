@@ -17,7 +17,8 @@ class Vote(models.Model):
     """A voter's current rating of a document; voting again replaces it.
 
     ``voter_key`` is ``u:<user id>`` for members and ``a:<random id>`` for
-    anonymous visitors (from a signed cookie). No IP address is stored.
+    anonymous visitors (from a signed cookie); ``demo:reviewer-<n>`` marks the
+    simulated votes of the built-in sample (``safedata.demo``). No IP address is stored.
     """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="votes")
