@@ -1,0 +1,19 @@
+"""Roles a member can hold. Moderators are the ``moderators`` group, and staff."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from safedata.accounts.models import User
+
+MODERATORS_GROUP = "moderators"
+"""Name of the Django group whose members moderate documents, reports and votes."""
+
+
+def is_moderator(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may use the moderation pages and API (anonymous users never may)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return bool(user.groups.filter(name=MODERATORS_GROUP).exists())
