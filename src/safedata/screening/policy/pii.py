@@ -77,7 +77,9 @@ class EmailAddress(PolicyCheck):
             at = text.find("@", at + 1)
 
 
-_DIGIT_CLUSTER = re.compile(r"\d(?:[ ().\-/]{0,2}\d)+")
+_DIGIT_CLUSTER = re.compile(r"\d(?:(?:\) ?| ?\(|[ .\-/])?\d)+")
+"""Digits joined by single separators, as numbers are written: ``(202) 555-0143``,
+``4111 1111 1111 1111``, ``1112.22.333``. A double space (table columns) ends a cluster."""
 PHONE_MIN_DIGITS = 7
 """Fewest digits in a number the phone matcher is asked about: shorter runs are never
 valid numbers, and the matcher is slow, so only clusters of digits are handed to it."""
@@ -206,48 +208,55 @@ def _card_spans(text: str, start: int, end: int) -> Iterator[Span]:
 
 @dataclass(frozen=True)
 class IdFormat:
-    """A government identifier: a candidate pattern, its validator, and whether the
-    number must be introduced by a keyword (bare digit runs pass checksums too often)."""
+    """A government identifier: a candidate pattern, its validator, the digits it holds
+    at least, and whether the number must be introduced by a keyword (bare digit runs
+    pass checksums too often)."""
 
     name: str
     pattern: re.Pattern[str]
     is_valid: Callable[[str], bool]
+    digits: int
     context: re.Pattern[str] | None = None
 
 
 CONTEXT_CHARS = 40
 """How far before a bare-digit identifier its keyword may stand."""
 ID_FORMATS = (
-    IdFormat("US SSN", re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"), ssn.is_valid),
+    IdFormat("US SSN", re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"), ssn.is_valid, 9),
     IdFormat(
         "US SSN",
         re.compile(r"(?<![\w-])\d{9}(?![\w-])"),
         ssn.is_valid,
+        9,
         re.compile(r"\bSSN\b|social security", re.IGNORECASE),
     ),
-    IdFormat("ES DNI", re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), dni.is_valid),
-    IdFormat("ES NIE", re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), nie.is_valid),
+    IdFormat("ES DNI", re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), dni.is_valid, 8),
+    IdFormat("ES NIE", re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), nie.is_valid, 7),
     IdFormat(
         "FR NIR",
         re.compile(r"(?<![\w-])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])"),
         nir.is_valid,
+        13,
     ),
     IdFormat(
         "DE IdNr",
         re.compile(r"(?<![\w-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w-])"),
         idnr.is_valid,
+        11,
         re.compile(r"steuer|\bIdNr\b|identifikationsnummer|\btax id", re.IGNORECASE),
     ),
     IdFormat(
         "NL BSN",
         re.compile(r"(?<![\w-])\d{4}\.?\d{2}\.?\d{3}(?![\w-])"),
         bsn.is_valid,
+        9,
         re.compile(r"\bBSN\b|burgerservicenummer", re.IGNORECASE),
     ),
     IdFormat(
         "GB NHS number",
         re.compile(r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])"),
         nhs.is_valid,
+        10,
         re.compile(r"\bNHS\b", re.IGNORECASE),
     ),
 )
@@ -258,6 +267,7 @@ CODICE_FISCALE = IdFormat(
         r"[A-Z](?<!\w.)[A-Z]{5}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?!\w)"
     ),
     codicefiscale.is_valid,
+    digits=7,
 )
 
 
@@ -283,10 +293,11 @@ class NationalId(PolicyCheck):
 
     def spans(self, text: str) -> Iterator[Span]:
         yield from _id_spans(text, CODICE_FISCALE, 0, len(text))
-        # Every other format holds seven digits or more: look only around such clusters.
-        for start, end in digit_clusters(text, 7):
+        # The other formats are mostly digits: look only around clusters holding enough.
+        for (start, end), digits in _clusters(text):
             for form in ID_FORMATS:
-                yield from _id_spans(text, form, max(0, start - 2), end + 2)
+                if form.digits <= digits:
+                    yield from _id_spans(text, form, max(0, start - 2), end + 2)
 
 
 # Groups separated by single spaces, each as long as it goes: a pattern without a
