@@ -6,7 +6,10 @@ documents. In one run it prints:
 
 * ``safedata score`` docs/s (Parquet in, Parquet out, one worker, the real
   command in a subprocess, start-up included) beside the bare model's own
-  prediction loop on the same texts in memory (the ceiling), per backend;
+  prediction loop on the same texts in memory (fastText ``predict``, model2vec
+  ``StaticModel.encode`` on the full text, sentence-transformers ``encode``),
+  per backend, per wall second and per CPU second (docs/s/core, which the
+  other jobs of a shared machine disturb less);
 * peak RSS of ``safedata score`` on 100k and on 1M short documents;
 * the local engine with 1 and 2 workers, and Ray with 1 and 2 actors.
 
@@ -86,16 +89,20 @@ def model_for(backend: str) -> Path:
     return folder
 
 
-def run_score(model: Path, corpus: Path, out: Path, *extra: str) -> tuple[float, int, int, float]:
-    """(wall seconds, documents scored, peak RSS in bytes, seconds after start-up).
+def run_score(
+    model: Path, corpus: Path, out: Path, *extra: str
+) -> tuple[float, int, int, float, float]:
+    """(wall seconds, documents scored, peak RSS in bytes, seconds after start-up, CPU seconds).
 
     Wall time counts the whole command: interpreter start, imports, model load.
-    The last figure is the engine's time as the run's summary reports it.
+    The fourth figure is the engine's time as the run's summary reports it; the
+    last is the command's user + system CPU time, start-up included.
     """
     probe = (
         "import resource, subprocess, sys\n"
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)\n"
     )
     command = [
         *SAFEDATA,
@@ -116,8 +123,8 @@ def run_score(model: Path, corpus: Path, out: Path, *extra: str) -> tuple[float,
     )
     seconds = time.perf_counter() - started
     summary = read_summary(out)
-    peak = int(result.stdout.strip()) * 1024
-    return seconds, summary["scored"], peak, summary["seconds"]
+    peak, cpu = result.stdout.split()
+    return seconds, summary["scored"], int(peak) * 1024, summary["seconds"], float(cpu)
 
 
 def bare_loop(backend: str, model: Model) -> Callable[[list[str]], Any]:
@@ -134,39 +141,46 @@ def bare_loop(backend: str, model: Model) -> Callable[[list[str]], Any]:
     return lambda texts: encoder.encode(texts, batch_size=64, show_progress_bar=False)
 
 
-def time_bare(backend: str, model_dir: Path, texts: list[str]) -> float:
-    """Docs/s of the bare prediction loop over ``texts`` in batches of 2048."""
+def time_bare(backend: str, model_dir: Path, texts: list[str]) -> tuple[float, float]:
+    """Docs per wall second and per CPU second of the bare prediction loop, batches of 2048."""
     predict = bare_loop(backend, Model.load(model_dir))
     predict(texts[:64])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(texts), 2048):
         predict(texts[start : start + 2048])
-    return len(texts) / (time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return len(texts) / wall, len(texts) / cpu
 
 
 def throughput(args: argparse.Namespace, results: dict[str, Any]) -> None:
     """End-to-end against bare docs/s for each backend and document length."""
     print("\n## docs/s, one worker: `safedata score` end to end vs bare model loop")
-    print("| backend | docs | length | end to end (wall) | after start-up | bare | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| backend | docs | length | end to end (wall) | after start-up | bare (wall) "
+        "| ratio | end to end per CPU-s | bare per CPU-s | ratio per CPU-s |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for backend in args.backends:
         model = model_for(backend)
         count = args.embed_docs if backend == "embed" else args.docs
         for name, length in (("short", 300), ("long", 4000)):
             texts = make_documents(count, length, seed=length)
             corpus = write_corpus(WORK / f"corpus-{name}-{count}", texts)
-            seconds, scored, _, engine = run_score(model, corpus, WORK / "out")
-            wall, running = scored / seconds, scored / engine
-            bare = time_bare(backend, model, texts)
+            seconds, scored, _, engine, cpu = run_score(model, corpus, WORK / "out")
+            wall, running, per_cpu = scored / seconds, scored / engine, scored / cpu
+            bare, bare_cpu = time_bare(backend, model, texts)
             results[f"{backend}/{name}"] = {
                 "docs": count,
                 "wall": wall,
                 "after_start_up": running,
                 "bare": bare,
+                "per_cpu_second": per_cpu,
+                "bare_per_cpu_second": bare_cpu,
             }
             print(
                 f"| {backend} | {count} | {name} | {wall:,.0f} | {running:,.0f} | {bare:,.0f} "
-                f"| {wall / bare:.0%} / {running / bare:.0%} |",
+                f"| {wall / bare:.0%} / {running / bare:.0%} | {per_cpu:,.0f} | {bare_cpu:,.0f} "
+                f"| {per_cpu / bare_cpu:.0%} |",
                 flush=True,
             )
 
@@ -177,7 +191,7 @@ def memory(args: argparse.Namespace, results: dict[str, Any]) -> None:
     model = model_for("fasttext")
     for count in args.memory_docs:
         corpus = write_corpus(WORK / f"corpus-short-{count}", make_documents(count, 300, seed=300))
-        seconds, scored, peak, _ = run_score(model, corpus, WORK / "out-memory")
+        seconds, scored, peak, _, _ = run_score(model, corpus, WORK / "out-memory")
         results[f"memory/{count}"] = {"peak_rss": peak, "docs_per_s": scored / seconds}
         rate = scored / seconds
         print(f"{count:>9,} documents: peak RSS {peak / 2**20:,.0f} MiB, {rate:,.0f} docs/s")
@@ -191,7 +205,7 @@ def scaling(args: argparse.Namespace, results: dict[str, Any]) -> None:
     for engine in ("local", "ray"):
         speeds = []
         for workers in (1, 2):
-            _, scored, _, seconds = run_score(
+            _, scored, _, seconds, _ = run_score(
                 model, corpus, WORK / "out-scale", "--engine", engine, "--workers", str(workers)
             )
             speeds.append(scored / seconds)
