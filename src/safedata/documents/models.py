@@ -133,6 +133,14 @@ class Document(models.Model):
                 name="document_votes_total_sum",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(label__in=[label.value for label in LABELS]),
+                name="document_label_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[status.value for status in Status]),
+                name="document_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
