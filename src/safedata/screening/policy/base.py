@@ -68,6 +68,23 @@ class PolicyCheck(ABC):
         """Positions of every match in ``text``, in any order."""
 
 
+def in_url(text: str, position: int) -> bool:
+    """Whether ``position`` lies in a URL: its word has a ``://`` before it (or at it,
+    for a run that starts with the ``//``)."""
+    word_start = max(text.rfind(" ", 0, position), text.rfind("\n", 0, position)) + 1
+    return "://" in text[word_start : position + 2]
+
+
+def mixes_case_and_digits(run: str) -> bool:
+    """Whether ``run`` holds an upper-case letter, a lower-case letter and a digit,
+    as encoded data and random keys do and words, numbers and hex digests do not."""
+    return (
+        any(c.isdigit() for c in run)
+        and any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+    )
+
+
 _REGISTRY: dict[str, type[PolicyCheck]] = {}
 _INSTANCES: dict[str, PolicyCheck] = {}
 

@@ -41,7 +41,14 @@ from detect_secrets.plugins.stripe import StripeDetector
 from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
-from safedata.screening.policy.base import PolicyCheck, Severity, Span, register_policy
+from safedata.screening.policy.base import (
+    PolicyCheck,
+    Severity,
+    Span,
+    in_url,
+    mixes_case_and_digits,
+    register_policy,
+)
 from safedata.screening.policy.prose import BASE64_BLOB_CHARS
 
 
@@ -193,12 +200,7 @@ _RUN = re.compile(rf"[{re.escape(string.ascii_letters + string.digits + '+/_-')}
 
 
 def _looks_random(run: str) -> bool:
-    has_classes = (
-        any(c.isdigit() for c in run)
-        and any(c.isupper() for c in run)
-        and any(c.islower() for c in run)
-    )
-    return has_classes and _ENTROPY.calculate_shannon_entropy(run) > ENTROPY_LIMIT
+    return mixes_case_and_digits(run) and _ENTROPY.calculate_shannon_entropy(run) > ENTROPY_LIMIT
 
 
 def _random_parts(text: str, run: re.Match[str]) -> Iterator[Span]:
@@ -208,19 +210,14 @@ def _random_parts(text: str, run: re.Match[str]) -> Iterator[Span]:
     (``owner/repo/blob/<commit>/file``); its segments, a hex commit hash included, do not.
     A query value (after ``=``) is judged whole.
     """
-    in_path = text[max(0, run.start() - 3) : run.start()] == "://" or _in_url(text, run.start())
-    if not in_path or text[run.start() - 1] == "=":
+    query_value = run.start() > 0 and text[run.start() - 1] == "="
+    if query_value or not in_url(text, run.start()):
         if _looks_random(run.group()):
             yield run.span()
         return
     for part in re.finditer(r"[^/]{20,}", run.group()):
         if _looks_random(part.group()):
             yield run.start() + part.start(), run.start() + part.end()
-
-
-def _in_url(text: str, position: int) -> bool:
-    word_start = max(text.rfind(" ", 0, position), text.rfind("\n", 0, position)) + 1
-    return "://" in text[word_start:position]
 
 
 @register_policy

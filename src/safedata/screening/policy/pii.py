@@ -22,7 +22,13 @@ from stdnum.it import codicefiscale
 from stdnum.nl import bsn
 from stdnum.us import ssn
 
-from safedata.screening.policy.base import PolicyCheck, Severity, Span, register_policy
+from safedata.screening.policy.base import (
+    PolicyCheck,
+    Severity,
+    Span,
+    in_url,
+    register_policy,
+)
 
 _LOCAL_PART = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}\Z")
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])")
@@ -45,12 +51,6 @@ def _is_personal_address(domain: str) -> bool:
     )
 
 
-def _is_url_credentials(text: str, start: int) -> bool:
-    """``scheme://user:password@host`` is a login in a URL (see ``secret.token``)."""
-    word_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
-    return "://" in text[word_start:start]
-
-
 @register_policy
 class EmailAddress(PolicyCheck):
     identifier = "pii.email"
@@ -71,7 +71,8 @@ class EmailAddress(PolicyCheck):
                 local
                 and domain
                 and _is_personal_address(domain.group())
-                and not _is_url_credentials(text, local.start())
+                # scheme://user:password@host is a login, reported by secret.token.
+                and not in_url(text, local.start())
             ):
                 yield local.start(), domain.end()
             at = text.find("@", at + 1)

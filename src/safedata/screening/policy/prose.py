@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from safedata.screening.policy.base import PolicyCheck, Severity, Span, register_policy
+from safedata.screening.policy.base import (
+    PolicyCheck,
+    Severity,
+    Span,
+    mixes_case_and_digits,
+    register_policy,
+)
 
 BASE64_LINE_CHARS = 40
 """Shortest run of base64 characters that counts as (one line of) a blob."""
@@ -24,12 +30,7 @@ _BASE64 = re.compile(
 
 
 def _is_blob(run: str) -> bool:
-    return (
-        len(run) - run.count("\n") >= BASE64_BLOB_CHARS
-        and any(c.isdigit() for c in run)
-        and any(c.isupper() for c in run)
-        and any(c.islower() for c in run)
-    )
+    return len(run) - run.count("\n") >= BASE64_BLOB_CHARS and mixes_case_and_digits(run)
 
 
 @register_policy
