@@ -80,10 +80,11 @@ def screen_upload(content: str | bytes, metadata: Metadata, rules: UploadRules) 
 
 
 def policy_findings(text: str) -> tuple[Finding, ...]:
-    """The findings of the policy checks on an accepted text (none are registered yet).
+    """What the policy checks found in an accepted text; empty until holding exists.
 
     The one place where checks that hold an upload back, rather than reject it,
-    plug into the pipeline.
+    plug into the pipeline: with holding built, this returns
+    ``safedata.screening.policy.find_policy_issues`` for the enabled checks.
     """
     return ()
 
