@@ -140,7 +140,7 @@ def load_data(documents: int, voters: int) -> tuple[int, list[list[str]]]:
 
     from safedata.accounts.models import ApiToken, User, hash_token
     from safedata.documents.models import Document
-    from safedata.records import text_sha256 as content_sha256
+    from safedata.records import text_sha256
 
     uploader = User.objects.create_user("bench-uploader", password=secrets.token_hex(16))
     texts = [
@@ -148,7 +148,7 @@ def load_data(documents: int, voters: int) -> tuple[int, list[list[str]]]:
     ]
     Document.objects.bulk_create(
         [
-            Document(uploader=uploader, text=t, content_sha256=content_sha256(t), char_count=len(t))
+            Document(uploader=uploader, text=t, content_sha256=text_sha256(t), char_count=len(t))
             for t in texts
         ],
         batch_size=2000,
