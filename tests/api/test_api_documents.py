@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
 from safedata.documents.models import Document, Visibility
 
@@ -33,7 +34,7 @@ def hide(document: Document) -> None:
 
 
 def test_token_upload_creates_document(
-    post_json: Callable[..., Any], member: Any, member_token: str
+    post_json: Callable[..., Any], member: User, member_token: str
 ) -> None:
     response = post_json(
         URL,
@@ -87,7 +88,7 @@ def test_duplicate_of_withdrawn_document_is_409(
 
 
 def test_session_upload_needs_csrf(
-    post_json: Callable[..., Any], client: Client, member: Any
+    post_json: Callable[..., Any], client: Client, member: User
 ) -> None:
     client.force_login(member)
     refused = post_json(URL, {"text": TEXT})
@@ -370,7 +371,7 @@ def test_every_persona_lists_the_same_public_documents(
 @pytest.mark.parametrize("persona", ["uploader", "moderator"])
 def test_members_of_every_role_upload_with_a_token(
     post_json: Callable[..., Any],
-    issue_token: Callable[[Any], str],
+    issue_token: Callable[[User], str],
     persona: str,
     request: pytest.FixtureRequest,
 ) -> None:

@@ -16,7 +16,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from safedata.accounts.models import ApiToken
+from safedata.accounts.models import ApiToken, User
 
 # A request with invalid data may be refused for its size (413) or media type (415) too.
 _REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "429"]
@@ -31,7 +31,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler(), conf
 
 
 @pytest.fixture
-def member_token(in_process: None, member: Any, make_document: Callable[..., Any]) -> str:
+def member_token(in_process: None, member: User, make_document: Callable[..., Any]) -> str:
     for _ in range(3):
         make_document()
     return ApiToken.issue(member, "schemathesis")[1]

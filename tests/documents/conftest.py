@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from safedata.accounts.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -23,7 +26,7 @@ def small_limits(settings: Any) -> Any:
 def client_for(db: None) -> Callable[[Any], Client]:
     """A test client with CSRF checks on, signed in as ``user`` (anonymous for ``None``)."""
 
-    def make(user: Any) -> Client:
+    def make(user: User) -> Client:
         client = Client(enforce_csrf_checks=True)
         if user is not None:
             client.force_login(user)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
 from safedata.voting.models import Vote
 
@@ -34,7 +35,7 @@ def rich_document(make_document: Callable[..., Any]) -> Any:
     return document
 
 
-def signed_in(user: Any = None) -> Client:
+def signed_in(user: User | None = None) -> Client:
     client = Client(enforce_csrf_checks=True)
     if user is not None:
         client.force_login(user)
@@ -139,7 +140,7 @@ def test_voting_from_the_page_refreshes_the_panel(
     assert Vote.objects.get(document=document).rating == "unsafe"
 
 
-def test_uploader_sees_no_buttons_and_cannot_vote(uploader: Any, document: Any) -> None:
+def test_uploader_sees_no_buttons_and_cannot_vote(uploader: User, document: Any) -> None:
     client = signed_in(uploader)
     body = client.get(f"/documents/{document.pk}/").content.decode()
     assert "You uploaded this document, so you cannot rate it." in body
@@ -161,7 +162,7 @@ def test_vote_without_csrf_token_is_rejected(document: Any) -> None:
     assert not Vote.objects.exists()
 
 
-def test_vote_on_a_removed_document_says_so(member: Any, document: Any) -> None:
+def test_vote_on_a_removed_document_says_so(member: User, document: Any) -> None:
     client = signed_in(member)
     client.get(f"/documents/{document.pk}/")
     Document.objects.filter(pk=document.pk).update(visibility=Visibility.REMOVED)

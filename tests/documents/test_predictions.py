@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from tests.classify.conftest import SMALL_MODEL, make_records, make_text, write_records
 
+from safedata.accounts.models import User
 from safedata.documents import predictions
 from safedata.documents.models import Document
 
@@ -92,7 +93,7 @@ def test_document_page_shows_the_prediction_apart(
     assert "model prediction" in page.lower()
 
 
-def test_bulk_uploads_get_predictions(with_model: Path, uploader: Any) -> None:
+def test_bulk_uploads_get_predictions(with_model: Path, uploader: User) -> None:
     import json
 
     from safedata.documents.services import bulk_upload
