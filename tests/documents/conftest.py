@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 if TYPE_CHECKING:
     from safedata.accounts.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 
 @pytest.fixture
