@@ -10,28 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from safedata.records import read_records
 
 SCRIPT = str(Path(sys.executable).with_name("safedata"))
 
 
-def _database_url() -> str:
-    """The URL of the test database, committed to by ``transactional_db``."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    user, host, port = config["USER"], config["HOST"] or "127.0.0.1", config["PORT"] or 5432
-    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
-
-
 @pytest.fixture
-def run(transactional_db: None, snapshot_dir: Path, tmp_path: Path) -> Any:
+def run(database_url: str, snapshot_dir: Path, tmp_path: Path) -> Any:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url,
         "SAFEDATA_DATA_DIR": str(tmp_path / "data"),
         "SNAPSHOT_DIR": str(snapshot_dir),
         "HF_HUB_OFFLINE": "1",

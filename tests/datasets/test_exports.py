@@ -184,7 +184,8 @@ def test_sft_preset_download_removes_its_temporary_folder_once_sent(
     response = client.get("/api/v1/exports/sft?split=train&format=parquet&min_confidence=0.5")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.apache.parquet"
-    assert [p.name for p in temp_dir.iterdir()][0].startswith("safedata-sft-")
+    (building,) = temp_dir.iterdir()
+    assert building.name.startswith("safedata-sft-")
     content = b"".join(response.streaming_content)
     assert content.startswith(b"PAR1")
     assert list(temp_dir.iterdir()) == []

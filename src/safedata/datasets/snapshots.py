@@ -42,7 +42,7 @@ from safedata.datasets.errors import DatasetError, SnapshotExistsError, Snapshot
 from safedata.datasets.models import Snapshot, SnapshotRow
 from safedata.datasets.rows import fetch_rows, keyset_batches, publishable_documents
 from safedata.documents.models import Document
-from safedata.records import FIELD_NAMES, formats, open_writer
+from safedata.records import FIELD_NAMES, all_or_nothing, formats, open_writer
 from safedata.records.dbrows import to_batch
 from safedata.records.files import atomic_write_bytes, file_sha256
 
@@ -229,14 +229,8 @@ def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = 
         for writer in writers.values():
             writer.write_batch(batch)
 
-    try:
+    with all_or_nothing(writers.values()):
         overlapped(frozen_batches(snapshot, batch_size), consume)
-        for writer in writers.values():
-            writer.close()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
     if stats.rows != snapshot.row_count:
         raise DatasetError(
             f"{snapshot.row_count - stats.rows} frozen row(s) no longer have their document text."

@@ -15,7 +15,8 @@ from __future__ import annotations
 import io
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, ClassVar, TypeVar, cast
@@ -206,6 +207,20 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         known = ", ".join(sorted(r.suffix for r in _READERS.values()))
         raise RecordFormatError(f"{path}: unknown record file type (expected one of {known})")
     return max(matches, key=lambda r: len(r.suffix)).identifier
+
+
+@contextmanager
+def all_or_nothing(writers: Iterable[RecordWriter]) -> Iterator[None]:
+    """Close every writer when the block ends, or abort them all when it raises."""
+    opened = list(writers)
+    try:
+        yield
+        for writer in opened:
+            writer.close()
+    except BaseException:
+        for writer in opened:
+            writer.abort()
+        raise
 
 
 def open_writer(

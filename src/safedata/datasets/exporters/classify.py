@@ -20,7 +20,7 @@ from safedata.consensus import Status
 from safedata.datasets.exporters import EXPORT_FORMATS, export_path
 from safedata.datasets.rows import publishable_documents, record_batches
 from safedata.documents.models import Document
-from safedata.records import SCHEMA, open_writer
+from safedata.records import SCHEMA, all_or_nothing, open_writer
 from safedata.records.files import atomic_write_bytes
 
 SOFT_LABELS = ("soft_unsafe", "soft_neutral", "soft_great")
@@ -54,18 +54,12 @@ def export_classify(out: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> dic
         open_writer(export_path(out, "classify", fmt), fmt, CLASSIFY_SCHEMA) for fmt in formats
     ]
     labels: Counter[str] = Counter()
-    try:
+    with all_or_nothing(writers):
         for records in record_batches(settled_documents()):
             batch = with_soft_labels(records)
             labels.update(batch.column("label").to_pylist())
             for writer in writers:
                 writer.write_batch(batch)
-        for writer in writers:
-            writer.close()
-    except BaseException:
-        for writer in writers:
-            writer.abort()
-        raise
     stats = {"documents": sum(labels.values()), "labels": dict(sorted(labels.items()))}
     atomic_write_bytes(out / "stats.json", stats_bytes(stats))
     return stats

@@ -16,7 +16,7 @@ from safedata.datasets.exporters.classify import stats_bytes
 from safedata.datasets.exporters.dedup import NearDuplicates, split_for
 from safedata.datasets.rows import keyset_batches, publishable_documents
 from safedata.documents.models import Document
-from safedata.records import open_writer
+from safedata.records import all_or_nothing, open_writer
 from safedata.records.files import atomic_write_bytes
 
 SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
@@ -80,7 +80,7 @@ def export_sft(
         for fmt in formats
     }
     characters: Counter[str] = Counter()
-    try:
+    with all_or_nothing(writers.values()):
         for rows in keyset_batches(candidates(options), "id", ("id", "text")):
             texts: dict[str, list[str]] = {split: [] for split in SPLITS}
             for document_id, text in rows:
@@ -92,12 +92,6 @@ def export_sft(
                     writer.write_batch(
                         pa.RecordBatch.from_arrays([pa.array(texts[split])], schema=SFT_SCHEMA)
                     )
-        for writer in writers.values():
-            writer.close()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
     stats = sft_stats(options, kept, removed, characters)
     atomic_write_bytes(out / "stats.json", stats_bytes(stats))
     return stats
