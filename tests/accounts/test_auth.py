@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-if TYPE_CHECKING:
-    from safedata.accounts.models import User
 from django.core import mail
 from django.test import Client
 from tests.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    from safedata.accounts.models import User
 
 
 def signup(client: Client, password: str, username: str = "newbie") -> Any:
