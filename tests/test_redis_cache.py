@@ -1,15 +1,19 @@
 """With REDIS_URL set (as production with several processes needs), votes, logins and
-sign-ups work and their rate-limit counters live in Redis."""
+sign-ups work and their rate-limit counters live in Redis; while Redis is down they
+answer 503, and work again once it is back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 from django.test import Client
 from tests.conftest import PASSWORD
+from tests.private_postgres import free_port
 
 from safedata.documents.models import Document
 from safedata.settings import cache_settings
@@ -65,3 +69,56 @@ def test_login_through_redis(redis_cache: redis.Redis, member: Any) -> None:
     response = client.post("/accounts/login/", {"login": "member", "password": PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(member.pk)
+
+
+@pytest.fixture
+def own_redis(settings: Any) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """A Redis server of the test's own, on its own port, that the test can stop."""
+    port = free_port()
+    servers: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        servers.append(server)
+        client = redis.Redis(port=port)
+        for _ in range(50):
+            try:
+                client.ping()
+                return server
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError("redis-server did not start")
+
+    settings.CACHES = cache_settings(f"redis://127.0.0.1:{port}/0")
+    yield start
+    for server in servers:
+        server.kill()
+        server.wait()
+
+
+def test_redis_outage_is_503_and_recovers(
+    own_redis: Callable[[], subprocess.Popen[bytes]], document: Document
+) -> None:
+    def vote() -> Any:
+        return Client().post(
+            f"/api/v1/documents/{document.pk}/vote",
+            {"rating": "great"},
+            content_type="application/json",
+        )
+
+    server = own_redis()
+    assert vote().status_code == 200
+    server.kill()
+    server.wait()
+    refused = vote()
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "unavailable"
+    ready = Client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["cache"].startswith("unavailable")
+    own_redis()
+    assert vote().status_code == 200
+    assert Client().get("/readyz").status_code == 200
