@@ -8,10 +8,13 @@ manage.py and code.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -109,7 +112,8 @@ def served(clone: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     try:
         yield port, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # the test may have stopped it
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 
@@ -132,16 +136,24 @@ def test_services_script_is_a_no_op_when_everything_runs() -> None:
 
 
 def test_services_script_says_what_to_install_when_it_cannot() -> None:
-    command = [str(SERVICES)]
+    # A copy a plain user can reach and run from (the checkout may sit in root's home).
+    public = Path(tempfile.mkdtemp(prefix="safedata-services-"))
+    public.chmod(0o755)
+    script = shutil.copy2(SERVICES, public / SERVICES.name)
+    command = [str(script)]
     if os.geteuid() == 0:  # as root it would install; a plain user cannot
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    result = subprocess.run(
-        command,
-        env={**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            command,
+            cwd=public,
+            env={**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(public)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "test-services: Chromium (/nonexistent/chromium) is missing; "
