@@ -103,7 +103,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
         server = subprocess.Popen(
             [
                 *(str(GUNICORN), "safedata.wsgi", "-c", "deploy/gunicorn.conf.py"),
-                *("-b", f"127.0.0.1:{port}", "-w", "2", "--access-logfile", "/dev/null"),
+                *("-b", f"127.0.0.1:{port}", "-w", "2"),
             ],
             cwd=ROOT,
             env=env,
@@ -160,4 +160,13 @@ def test_database_outage_is_503_in_one_line_each_and_recovers(site: Site) -> Non
     assert len(outages) == 2 * OUTAGE_REQUESTS
     assert {line["request_id"] for line in outages} >= {f"outage-{n}" for n in range(4)}
     assert all(line["level"] == "error" and "exception" not in line for line in outages)
-    assert "Traceback" not in site.log.read_text(encoding="utf-8")
+    text = site.log.read_text(encoding="utf-8")
+    assert "Traceback" not in text
+    assert len(lines) == len(text.splitlines()), "every line, gunicorn's too, is JSON"
+    access = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert any(
+        "/api/v1/documents" in line["message"]
+        and " 503 " in line["message"]
+        and "request_id=outage-0" in line["message"]
+        for line in access
+    )
