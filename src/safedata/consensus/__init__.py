@@ -39,3 +39,8 @@ __all__ = [
     "register",
     "registered_methods",
 ]
+
+# Importing v2 registers ``dawid-skene-v2`` beside ``dirichlet-v1``.
+from safedata.consensus.dawid_skene import DawidSkeneConsensus, DawidSkeneParams
+
+__all__ += ["DawidSkeneConsensus", "DawidSkeneParams"]

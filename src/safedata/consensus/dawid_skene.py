@@ -1,0 +1,597 @@
+"""Consensus v2: a Dawid–Skene model with reliability learned from independent votes only.
+
+Each document ``j`` has a true label ``z_j`` (unsafe, neutral, great) with prior
+shares ``rho``. A voter ``v`` rates a document whose true label is ``k`` as ``r``
+with probability ``pi_v[k, r]``, its confusion matrix. Fitting is EM over all
+votes at once (sparse products, no loop over votes):
+
+* **E-step** ``T[j, k] ∝ rho_k · Π_votes pi[k, r]^w`` for each vote on ``j``
+  (``w`` is the vote's weight; quarantined votes have ``w = 0``).
+* **M-step** expected counts ``N_v[k, r] = Σ w · T[j, k]`` over the voter's
+  *independent* votes give each class ``c`` (account, anonymous) a pooled matrix
+  ``P_c ∝ pool_strength · B + Σ_{v in c} N_v`` (``B``: diagonal ``pool_accuracy``,
+  errors spread evenly), mixed with the uniform matrix by the class's trust:
+  ``P~_c = trust_c · P_c + (1 − trust_c) / 3``. A voter's own matrix is the
+  Dirichlet posterior mean ``pi_v ∝ s_c · P~_c + N_v``: shrunk toward its
+  class, harder for anonymous identities (larger ``s``) whose class matrix is
+  also weaker (``trust < 1``).
+
+A vote that was not independent (the document was already decided, or the voter
+could see its tally) still counts for the document, but through ``P~_c``, the
+matrix of a new voter of its class: it never changes its voter's matrix, so
+agreeing with a published consensus earns no weight.
+
+Outputs per document: ``label`` (the most probable true label, ties as in v1),
+``confidence`` = ``T[j, label]``, ``score`` = ``T[j, great] − T[j, unsafe]`` (the
+posterior mean on the spectrum −1, 0, +1), ``score_interval`` = the shortest
+interval of spectrum values ``[low, high]`` (``low, high`` in −1, 0, +1) holding
+at least ``interval_mass`` of the posterior, and ``status`` as in v1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from safedata.consensus.base import (
+    LABELS,
+    Consensus,
+    ConsensusParams,
+    Counts,
+    Label,
+    Status,
+    register,
+)
+from safedata.consensus.votes import VOTER_CLASSES, VoterClass, Votes
+
+K = len(LABELS)
+_DECIMALS = 6
+_FLOOR = 1e-12
+_TIE_ORDER = (1, 0, 2)
+"""Ties go to neutral, then to the cautious unsafe (as in v1)."""
+_STATUS = (Status.NEEDS_VOTES, Status.SETTLED, Status.CONTESTED)
+_INTERVALS = ((0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2))
+"""Candidate intervals as label-index pairs, shortest first."""
+_SPECTRUM = (-1.0, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class DawidSkeneParams:
+    """Parameters of consensus v2; recorded with every release (``as_dict``)."""
+
+    account_prior_strength: float = 5.0
+    """Pseudo-votes per true label that pull an account's matrix toward the account pool."""
+    anonymous_prior_strength: float = 20.0
+    """The same for anonymous identities: larger, so they need more votes to stand apart."""
+    account_trust: float = 1.0
+    """Share of the learned account pool kept in a new account's matrix (rest uniform)."""
+    anonymous_trust: float = 0.1
+    """Share kept for a new anonymous identity: its vote carries about a tenth of the evidence."""
+    pool_accuracy: float = 0.7
+    """Diagonal of the matrix each class pool starts from before any vote is seen."""
+    pool_strength: float = 10.0
+    """Pseudo-votes per true label behind that starting matrix."""
+    matrix_strength: float = 100.0
+    """Pseudo-votes per true label pulling a voter's full matrix toward its error profile."""
+    prevalence_prior: float = 1.0
+    """Pseudo-documents per label in the prior over label shares."""
+    max_iterations: int = 200
+    """EM iterations at most."""
+    tolerance: float = 1e-5
+    """EM stops when no document posterior moves by more than this."""
+    min_votes: int = 3
+    """Votes (not quarantined) a document needs before it can be settled or contested."""
+    threshold: float = 0.75
+    """Posterior probability the label needs for the document to be settled."""
+    contested_share: float = 0.25
+    """Runner-up probability at or above which an unsettled document is contested."""
+    interval_mass: float = 0.9
+    """Posterior mass that ``score_interval`` must hold."""
+
+    def __post_init__(self) -> None:
+        for name in (
+            "account_prior_strength",
+            "anonymous_prior_strength",
+            "pool_strength",
+            "matrix_strength",
+            "prevalence_prior",
+            "tolerance",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        for name in (
+            "account_trust",
+            "anonymous_trust",
+            "threshold",
+            "contested_share",
+            "interval_mass",
+        ):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must lie in (0, 1]")
+        if not 1 / K < self.pool_accuracy < 1:
+            raise ValueError("pool_accuracy must lie in (1/3, 1)")
+        if self.max_iterations < 1 or self.min_votes < 1:
+            raise ValueError("max_iterations and min_votes must be at least 1")
+
+    @classmethod
+    def from_consensus_params(cls, params: ConsensusParams, **overrides: Any) -> DawidSkeneParams:
+        """v2 parameters sharing the status rules (min votes, thresholds) of ``params``."""
+        shared = {
+            "min_votes": params.min_votes,
+            "threshold": params.threshold,
+            "contested_share": params.contested_share,
+        }
+        return cls(**{**shared, **overrides})
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def strength(self) -> NDArray[np.float64]:
+        return np.array([self.account_prior_strength, self.anonymous_prior_strength])
+
+    def trust(self) -> NDArray[np.float64]:
+        return np.array([self.account_trust, self.anonymous_trust])
+
+    def base_matrix(self) -> NDArray[np.float64]:
+        off = (1 - self.pool_accuracy) / (K - 1)
+        return np.full((K, K), off) + np.eye(K) * (self.pool_accuracy - off)
+
+
+@dataclass(frozen=True)
+class WeightedConsensus(Consensus):
+    """A v1 ``Consensus`` plus what the vote-level model knows."""
+
+    score_interval: tuple[float, float] = (-1.0, 1.0)
+    """Shortest interval of spectrum values holding ``interval_mass`` of the posterior."""
+    posterior: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    """Probability of each true label (unsafe, neutral, great)."""
+    effective_votes: float = 0.0
+    """Sum of vote weights, a new account's vote counting 1 (see ``vote_weights``)."""
+    quarantined: int = 0
+    """Votes on the document with weight 0, left out."""
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What the vote path needs from the last refit besides each voter's matrix."""
+
+    prevalence: tuple[float, float, float]
+    """Prior share of each true label."""
+    pooled: tuple[tuple[tuple[float, ...], ...], ...]
+    """Per voter class, the matrix of a new voter (trust-mixed), rows true label."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prevalence": list(self.prevalence),
+            "pooled": [[list(r) for r in m] for m in self.pooled],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelState:
+        prevalence = tuple(float(x) for x in data["prevalence"])
+        pooled = tuple(tuple(tuple(float(x) for x in row) for row in m) for m in data["pooled"])
+        state = cls(prevalence, pooled)  # type: ignore[arg-type]
+        state.arrays()
+        return state
+
+    @classmethod
+    def initial(cls, params: DawidSkeneParams) -> ModelState:
+        """The state before any refit: class pools at their starting matrix."""
+        pooled = _mix(np.stack([params.base_matrix()] * len(VOTER_CLASSES)), params.trust())
+        return cls._from_arrays(np.full(K, 1 / K), pooled)
+
+    @classmethod
+    def _from_arrays(
+        cls, prevalence: NDArray[np.float64], pooled: NDArray[np.float64]
+    ) -> ModelState:
+        return cls(
+            tuple(float(x) for x in prevalence),  # type: ignore[arg-type]
+            tuple(tuple(tuple(float(x) for x in row) for row in m) for m in pooled),
+        )
+
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        prevalence = np.asarray(self.prevalence, dtype=float)
+        pooled = np.asarray(self.pooled, dtype=float)
+        if prevalence.shape != (K,) or pooled.shape != (len(VOTER_CLASSES), K, K):
+            raise ValueError("a model state holds 3 shares and one 3 × 3 matrix per voter class")
+        return prevalence, pooled
+
+
+@dataclass(frozen=True, eq=False)
+class Fit:
+    """The result of ``fit``: posteriors per document, a matrix per voter, the pools."""
+
+    params: DawidSkeneParams
+    posterior: NDArray[np.float64]
+    """Documents × 3: probability of each true label."""
+    confusion: NDArray[np.float64]
+    """Voters × 3 × 3: each voter's matrix (rows true label, columns rating)."""
+    state: ModelState
+    counts: NDArray[np.int64]
+    """Documents × 3: votes per rating, quarantined left out."""
+    quarantined: NDArray[np.int64]
+    """Quarantined votes per document."""
+    effective_votes: NDArray[np.float64]
+    """Sum of vote weights per document (``vote_weights``)."""
+    iterations: int
+    converged: bool
+    seconds: float
+    table: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """Vectorised outputs: ``label`` (index), ``score``, ``confidence``, ``status`` (index
+    into needs_votes, settled, contested), ``low``, ``high``."""
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.posterior.shape[0])
+
+    def consensus(self, doc: int) -> WeightedConsensus:
+        """The verdict on document ``doc``, as the vote path stores it."""
+        t = self.table
+        return WeightedConsensus(
+            label=LABELS[int(t["label"][doc])],
+            score=float(t["score"][doc]),
+            confidence=float(t["confidence"][doc]),
+            status=_STATUS[int(t["status"][doc])],
+            counts=Counts(*(int(x) for x in self.counts[doc])),
+            score_interval=(float(t["low"][doc]), float(t["high"][doc])),
+            posterior=tuple(round(float(x), _DECIMALS) for x in self.posterior[doc]),  # type: ignore[arg-type]
+            effective_votes=round(float(self.effective_votes[doc]), _DECIMALS),
+            quarantined=int(self.quarantined[doc]),
+        )
+
+    def voter_matrix(self, voter: int) -> tuple[float, ...]:
+        """Voter ``voter``'s matrix as 9 floats, row by row (store it; pass it to ``LiveVote``)."""
+        return tuple(float(x) for x in self.confusion[voter].ravel())
+
+    def voter_accuracy(self) -> NDArray[np.float64]:
+        """Per voter, the probability of rating a random document correctly."""
+        prevalence = np.asarray(self.state.prevalence)
+        return np.asarray(np.einsum("k,vkk->v", prevalence, self.confusion), dtype=np.float64)
+
+
+def _mix(pooled: NDArray[np.float64], trust: NDArray[np.float64]) -> NDArray[np.float64]:
+    return trust[:, None, None] * pooled + (1 - trust[:, None, None]) / K
+
+
+def _normalise_rows(m: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(m / m.sum(axis=-1, keepdims=True), dtype=np.float64)
+
+
+def _softmax(log_t: NDArray[np.float64]) -> NDArray[np.float64]:
+    log_t = log_t - log_t.max(axis=1, keepdims=True)
+    t = np.exp(log_t)
+    return np.asarray(t / t.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class _Design:
+    """The votes as sparse matrices, built once per fit."""
+
+    independent: sp.csr_matrix
+    """Docs × (voters · 3): weight of each independent (voter, rating) on a document."""
+    independent_t: sp.csr_matrix
+    dependent: NDArray[np.float64]
+    """Docs × (classes · 3): weight of non-independent votes per (class, rating)."""
+    voter_class: NDArray[np.int64]
+    voted: NDArray[np.bool_]
+
+
+def _design(votes: Votes) -> _Design:
+    live = votes.weight > 0
+    ind = live & votes.independent
+    dep = live & ~votes.independent
+    shape = (votes.n_docs, votes.n_voters * K)
+    a = sp.csr_matrix(
+        (votes.weight[ind], (votes.doc[ind], votes.voter[ind] * K + votes.rating[ind])), shape=shape
+    )
+    width = len(VOTER_CLASSES) * K
+    dependent = np.bincount(
+        votes.doc[dep] * width + votes.voter_class[dep] * K + votes.rating[dep],
+        weights=votes.weight[dep],
+        minlength=votes.n_docs * width,
+    ).reshape(votes.n_docs, width)
+    voted = np.bincount(votes.doc[live], minlength=votes.n_docs) > 0
+    return _Design(a, a.T.tocsr(), dependent.astype(np.float64), votes.classes_of_voters(), voted)
+
+
+def _log_columns(matrices: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(n, k, r) matrices as an (n · r, k) table of log probabilities."""
+    return np.log(np.maximum(matrices, _FLOOR)).transpose(0, 2, 1).reshape(-1, K)
+
+
+def _e_step(
+    design: _Design,
+    confusion: NDArray[np.float64],
+    pooled: NDArray[np.float64],
+    prevalence: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    log_t = design.independent @ _log_columns(confusion)
+    log_t += design.dependent @ _log_columns(pooled)
+    log_t += np.log(prevalence)
+    return _softmax(log_t)
+
+
+def _m_step(
+    design: _Design, posterior: NDArray[np.float64], params: DawidSkeneParams
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    n_voters = design.voter_class.size
+    expected = np.asarray(design.independent_t @ posterior)  # (v · r, k)
+    expected = expected.reshape(n_voters, K, K).transpose(0, 2, 1)  # (v, k, r)
+    prevalence = params.prevalence_prior + posterior[design.voted].sum(axis=0)
+    prevalence = prevalence / prevalence.sum()
+    by_class = np.stack([expected[design.voter_class == c].sum(axis=0) for c in VOTER_CLASSES])
+    pooled = _mix(
+        _normalise_rows(params.pool_strength * params.base_matrix() + by_class), params.trust()
+    )
+    class_errors = _class_errors(pooled, prevalence)
+    strength = params.strength()[design.voter_class][:, None]
+    errors = (_errors_seen(expected) + strength * class_errors[design.voter_class]) / (
+        _chances_of_error(expected) + strength
+    )
+    confusion = _normalise_rows(params.matrix_strength * _profile(errors) + expected)
+    return confusion, _profile(class_errors), prevalence
+
+
+def _class_errors(
+    pooled: NDArray[np.float64], prevalence: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per class and rating r, P(rating r | true label is not r) under the pooled matrix."""
+    off = 1 - np.eye(K)
+    weights = prevalence[None, :, None] * off[None]  # over true labels k != r
+    return np.asarray((weights * pooled).sum(axis=1) / weights.sum(axis=1), dtype=np.float64)
+
+
+def _errors_seen(expected: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per voter and rating r, expected ratings r given on documents whose label is not r."""
+    return np.asarray(expected.sum(axis=1) - np.einsum("vrr->vr", expected), dtype=np.float64)
+
+
+def _chances_of_error(expected: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per voter and rating r, expected votes on documents whose label is not r."""
+    per_label = expected.sum(axis=2)
+    return np.asarray(per_label.sum(axis=1, keepdims=True) - per_label, dtype=np.float64)
+
+
+def _profile(errors: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The matrix with ``P(r | k) = errors[r]`` off the diagonal (rows made to sum to 1)."""
+    matrix = np.repeat(errors[..., None, :], K, axis=-2)
+    eye = np.eye(K, dtype=bool)
+    diagonal = 1 - (errors.sum(axis=-1, keepdims=True) - errors)
+    matrix[..., eye] = np.maximum(diagonal, _FLOOR)
+    return _normalise_rows(matrix)
+
+
+def _em_step(
+    design: _Design, posterior: NDArray[np.float64], params: DawidSkeneParams
+) -> NDArray[np.float64]:
+    return _e_step(design, *_m_step(design, posterior, params))
+
+
+def _accelerated_em(
+    design: _Design, posterior: NDArray[np.float64], params: DawidSkeneParams
+) -> tuple[NDArray[np.float64], int, bool]:
+    """EM on the document posteriors, sped up by SQUAREM (Varadhan & Roland 2008).
+
+    Two plain steps give the direction of travel; the extrapolated point is
+    pulled back onto the simplex and followed by a plain step, which keeps the
+    fixed point that of EM. Counts plain EM steps as iterations.
+    """
+    iterations = 0
+    while iterations < params.max_iterations:
+        first = _em_step(design, posterior, params)
+        second = _em_step(design, first, params)
+        iterations += 2
+        if np.abs(second - first).max(initial=0.0) < params.tolerance:
+            return second, iterations, True
+        step, curve = first - posterior, second - 2 * first + posterior
+        alpha = min(-float(np.linalg.norm(step)) / max(float(np.linalg.norm(curve)), 1e-300), -1.0)
+        jumped = np.clip(posterior - 2 * alpha * step + alpha**2 * curve, 0.0, 1.0) + _FLOOR
+        posterior = _em_step(design, jumped / jumped.sum(axis=1, keepdims=True), params)
+        iterations += 1
+    return posterior, iterations, False
+
+
+def fit(votes: Votes, params: DawidSkeneParams | None = None) -> Fit:
+    """Fit the model to every vote by EM; ``Fit.iterations`` says how long it took."""
+    params = params or DawidSkeneParams()
+    started = time.perf_counter()
+    design = _design(votes)
+    prevalence, pooled = ModelState.initial(params).arrays()
+    posterior = _e_step(design, pooled[design.voter_class], pooled, prevalence)
+    posterior, iterations, converged = _accelerated_em(design, posterior, params)
+    confusion, pooled, prevalence = _m_step(design, posterior, params)
+    posterior = _e_step(design, confusion, pooled, prevalence)
+    weights = vote_weights(votes, confusion, pooled, params)
+    effective = np.bincount(votes.doc, weights=weights, minlength=votes.n_docs)
+    counts = votes.counts()
+    quarantined = np.bincount(votes.doc[votes.weight == 0], minlength=votes.n_docs)
+    return Fit(
+        params=params,
+        posterior=posterior,
+        confusion=confusion,
+        state=ModelState._from_arrays(prevalence, pooled),
+        counts=counts,
+        quarantined=quarantined,
+        effective_votes=effective.astype(np.float64),
+        iterations=iterations,
+        converged=converged,
+        seconds=time.perf_counter() - started,
+        table=summarise(posterior, counts.sum(axis=1), params),
+    )
+
+
+def vote_weights(
+    votes: Votes,
+    confusion: NDArray[np.float64],
+    pooled: NDArray[np.float64],
+    params: DawidSkeneParams,
+) -> NDArray[np.float64]:
+    """Each vote's weight: the spread of its log-likelihoods over the true labels.
+
+    A vote through matrix ``M`` with rating ``r`` adds ``log M[k, r]`` to label
+    ``k``; its weight is ``max_k − min_k`` of that, divided by the same for a new
+    account voter before any refit, and times the vote's own weight. A careful
+    voter weighs more than 1, a new anonymous identity about ``anonymous_trust``,
+    a spammer whose ratings say nothing about the truth about 0.
+    """
+    base = params.base_matrix()
+    unit = float(np.log(base[0, 0]) - np.log(base[0, 1]))
+    matrices = np.where(
+        votes.independent[:, None],
+        confusion[votes.voter, :, votes.rating],
+        pooled[votes.voter_class, :, votes.rating],
+    )
+    logs = np.log(np.maximum(matrices, _FLOOR))
+    return np.asarray(votes.weight * (logs.max(axis=1) - logs.min(axis=1)) / unit, dtype=np.float64)
+
+
+def summarise(
+    posterior: NDArray[np.float64], vote_totals: NDArray[np.int64], params: DawidSkeneParams
+) -> dict[str, NDArray[Any]]:
+    """Label, score, confidence, status and interval for each row of ``posterior``.
+
+    A document without votes keeps v1's stored defaults: neutral, score 0,
+    confidence 0, needs votes, interval [−1, 1].
+    """
+    ordered = posterior[:, _TIE_ORDER]
+    label = np.asarray(_TIE_ORDER)[
+        np.argmax(ordered >= ordered.max(axis=1, keepdims=True) - 1e-9, axis=1)
+    ]
+    confidence = posterior[np.arange(len(label)), label]
+    runner_up = np.sort(posterior, axis=1)[:, -2]
+    status = np.where(
+        confidence >= params.threshold, 1, np.where(runner_up >= params.contested_share, 2, 0)
+    )
+    status = np.where(vote_totals < params.min_votes, 0, status)
+    low, high = _intervals(posterior, params.interval_mass)
+    score = posterior[:, 2] - posterior[:, 0]
+    empty = vote_totals == 0
+    return {
+        "label": np.where(empty, 1, label),
+        "score": np.where(empty, 0.0, np.round(score, _DECIMALS)),
+        "confidence": np.where(empty, 0.0, np.round(confidence, _DECIMALS)),
+        "status": status,
+        "low": np.where(empty, -1.0, low),
+        "high": np.where(empty, 1.0, high),
+    }
+
+
+def _intervals(
+    posterior: NDArray[np.float64], mass: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    cumulative = np.concatenate(
+        [np.zeros((len(posterior), 1)), np.cumsum(posterior, axis=1)], axis=1
+    )
+    held = np.stack([cumulative[:, b + 1] - cumulative[:, a] for a, b in _INTERVALS], axis=1)
+    lengths = np.array([b - a for a, b in _INTERVALS])
+    # Shortest interval holding the mass; among equally short ones, the one holding most.
+    key = np.where(held >= mass - 1e-12, lengths * 10.0 - held, np.inf)
+    choice = np.argmin(key, axis=1)
+    spectrum = np.asarray(_SPECTRUM)
+    ends = np.asarray(_INTERVALS)[choice]
+    return spectrum[ends[:, 0]], spectrum[ends[:, 1]]
+
+
+@dataclass(frozen=True)
+class LiveVote:
+    """One vote on a document, as the vote path sees it between refits."""
+
+    rating: Label
+    voter_class: VoterClass = VoterClass.ACCOUNT
+    independent: bool = True
+    weight: float = 1.0
+    """0 for a quarantined vote."""
+    matrix: Sequence[float] | None = None
+    """The voter's 9 floats from the last refit (``Fit.voter_matrix``); None for a new voter."""
+
+
+def document_consensus(
+    votes: Sequence[LiveVote], state: ModelState, params: DawidSkeneParams | None = None
+) -> WeightedConsensus:
+    """One document's consensus from its votes with the current voter matrices.
+
+    The E-step of ``fit`` for one document: called on the vote path after each
+    vote, it gives the same answer as the refit would with unchanged matrices.
+    """
+    params = params or DawidSkeneParams()
+    prevalence, pooled = state.arrays()
+    log_t = np.log(prevalence).copy()
+    weights = np.zeros(len(votes))
+    unit = float(np.log(params.base_matrix()[0, 0]) - np.log(params.base_matrix()[0, 1]))
+    counts = [0, 0, 0]
+    quarantined = 0
+    for i, vote in enumerate(votes):
+        if not 0 <= vote.weight <= 1:
+            raise ValueError("weight must lie in [0, 1]")
+        if vote.weight == 0:
+            quarantined += 1
+            continue
+        r = LABELS.index(Label(vote.rating))
+        counts[r] += 1
+        own = vote.matrix is not None and vote.independent
+        matrix = (
+            np.asarray(vote.matrix, float).reshape(K, K) if own else pooled[int(vote.voter_class)]
+        )
+        column = np.log(np.maximum(matrix[:, r], _FLOOR))
+        log_t += vote.weight * column
+        weights[i] = vote.weight * (column.max() - column.min()) / unit
+    posterior = _softmax(log_t[None, :])
+    table = summarise(posterior, np.array([sum(counts)]), params)
+    return WeightedConsensus(
+        label=LABELS[int(table["label"][0])],
+        score=float(table["score"][0]),
+        confidence=float(table["confidence"][0]),
+        status=_STATUS[int(table["status"][0])],
+        counts=Counts(*counts),
+        score_interval=(float(table["low"][0]), float(table["high"][0])),
+        posterior=tuple(round(float(x), _DECIMALS) for x in posterior[0]),  # type: ignore[arg-type]
+        effective_votes=round(float(weights.sum()), _DECIMALS),
+        quarantined=quarantined,
+    )
+
+
+def compute(counts: Counts, params: DawidSkeneParams | None = None) -> WeightedConsensus:
+    """Counts only (no voter known): every vote weighs as a new account's."""
+    params = params or DawidSkeneParams()
+    votes = [
+        LiveVote(rating=label)
+        for label, n in zip(LABELS, counts.as_tuple(), strict=True)
+        for _ in range(n)
+    ]
+    return document_consensus(votes, ModelState.initial(params), params)
+
+
+class DawidSkeneConsensus:
+    """Registered as ``dawid-skene-v2``: voters weighted by reliability learned from votes."""
+
+    identifier: ClassVar[str] = "dawid-skene-v2"
+
+    def compute(self, counts: Counts, params: ConsensusParams) -> Consensus:
+        return compute(counts, DawidSkeneParams.from_consensus_params(params))
+
+    def fit(self, votes: Votes, params: DawidSkeneParams) -> Fit:
+        return fit(votes, params)
+
+
+register(DawidSkeneConsensus())
+
+__all__ = [
+    "DawidSkeneConsensus",
+    "DawidSkeneParams",
+    "Fit",
+    "LiveVote",
+    "ModelState",
+    "VoterClass",
+    "WeightedConsensus",
+    "compute",
+    "document_consensus",
+    "fit",
+    "summarise",
+    "vote_weights",
+]
