@@ -6,24 +6,56 @@ Each app contributes a router from its own ``api.py``. Errors are always
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from safedata import __version__
+from safedata.apiauth import ApiAuth, JsonParser, public, security_schemes
 from safedata.apierrors import ApiError, error_response
 from safedata.datasets.api import router as datasets_router
 from safedata.documents.api import router as documents_router
 from safedata.ratelimit import RateLimited
 from safedata.voting.api import router as voting_router
 
-api = NinjaAPI(
+class _Schema(OpenAPISchema):
+    """The OpenAPI schema, with each operation's ``security`` taken from its ``ApiAuth``."""
+
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        security = [
+            requirement
+            for auth in operation.auth_callbacks
+            if isinstance(auth, ApiAuth)
+            for requirement in auth.openapi_security()
+        ]
+        if security:
+            self.securitySchemes.update(security_schemes())
+        return security or None
+
+
+class _Api(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Schema(self, path_prefix)
+
+
+api = _Api(
     title="Safe Training Data API",
     version=__version__,
     description="Upload documents, vote, read the community consensus and download the dataset.",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Every operation reads credentials, so a bad token is a 401 wherever it is sent.
+    auth=public,
+    parser=JsonParser(),
 )
 
 

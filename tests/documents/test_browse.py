@@ -98,3 +98,19 @@ def test_pagination_keeps_the_filters(make_document: Callable[..., Any], client:
 def test_empty_database_shows_a_friendly_empty_state(client: Client, db: None) -> None:
     body = client.get("/documents/").content.decode()
     assert "No documents match" in body
+
+
+def test_language_filter_is_shared_with_the_api_and_the_dataset(
+    catalogue: dict[str, Any], client: Client
+) -> None:
+    Document.objects.filter(pk=catalogue["good"].pk).update(language="de")
+    page = client.get("/documents/?language=de")
+    assert titles(page) == ["good"]
+    assert 'name="language" value="de"' in page.content.decode()
+    api = client.get("/api/v1/documents", {"language": "de"}).json()
+    assert [item["id"] for item in api["items"]] == [catalogue["good"].pk]
+    preview = client.get("/api/v1/dataset/preview", {"language": "de"}).json()
+    assert [row["id"] for row in preview["rows"]] == [catalogue["good"].pk]
+    too_long = client.get("/documents/?language=" + "x" * 17)
+    assert too_long.status_code == 400
+    assert "at most 16 characters" in too_long.content.decode()

@@ -8,12 +8,12 @@ using each upload's ``sha256``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from safedata.records.jsontext import JsonInputError, parse_json
 from safedata.screening.base import Limits, ScreeningError, byte_checks, run_checks
 from safedata.screening.upload import Metadata, ScreenedUpload, UploadRules, screen_upload
 
@@ -102,11 +102,9 @@ def parse_line(raw: bytes, rules: UploadRules) -> ScreenedUpload:
 
 def _json_object(line: str) -> dict[str, Any]:
     try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ScreeningError(
-            "malformed-json", f"Malformed JSON: {exc.msg} (column {exc.colno})."
-        ) from exc
+        value = parse_json(line)
+    except JsonInputError as exc:
+        raise ScreeningError("malformed-json", f"Malformed JSON: {exc.message}.") from exc
     if not isinstance(value, dict):
         kind = _json_type(value)
         raise ScreeningError("not-an-object", f"Each line must be a JSON object, not {kind}.")
