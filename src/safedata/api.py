@@ -22,6 +22,7 @@ from safedata.documents.api import router as documents_router
 from safedata.ratelimit import RateLimited
 from safedata.voting.api import router as voting_router
 
+
 class _Schema(OpenAPISchema):
     """The OpenAPI schema, with each operation's ``security`` taken from its ``ApiAuth``."""
 

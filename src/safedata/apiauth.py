@@ -9,7 +9,6 @@ a client that sent credentials is never silently treated as anonymous.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -18,10 +17,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from ninja.parser import Parser
 from ninja.utils import check_csrf
 
 from safedata.accounts.models import ApiToken, User
 from safedata.apierrors import ApiError, error_response
+from safedata.records.jsontext import JsonInputError, parse_json
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
@@ -82,11 +83,37 @@ def _check_csrf(request: HttpRequest) -> None:
         )
 
 
+BEARER_SCHEME = "bearerToken"
+SESSION_SCHEME = "sessionCookie"
+
+
+def security_schemes() -> dict[str, dict[str, str]]:
+    """The OpenAPI security schemes every operation's ``security`` names."""
+    return {
+        BEARER_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (create one on your account page).",
+        },
+        SESSION_SCHEME: {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "A signed-in browser session; POST also needs X-CSRFToken.",
+        },
+    }
+
+
 class ApiAuth:
     """A ninja auth callable; ``anonymous=True`` lets callers without credentials through."""
 
     def __init__(self, *, anonymous: bool) -> None:
         self.anonymous = anonymous
+
+    def openapi_security(self) -> list[dict[str, list[str]]]:
+        """The operation's OpenAPI ``security``: a token or a session, or nothing if anonymous."""
+        members: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}, {SESSION_SCHEME: []}]
+        return [*members, {}] if self.anonymous else members
 
     def __call__(self, request: HttpRequest) -> Caller | None:
         raw = _bearer(request)
@@ -142,10 +169,18 @@ def _body_problem(request: HttpRequest, limit: int) -> HttpResponse | None:
             413, "payload_too_large", f"The request body is larger than {limit:,} bytes."
         )
     try:
-        json.loads(body)
-    except ValueError:
-        return error_response(400, "invalid_json", "The body is not valid JSON.")
+        parse_json(body)
+    except JsonInputError as error:
+        return error_response(400, "invalid_json", f"The body is not valid JSON: {error.message}.")
     return None
+
+
+class JsonParser(Parser):
+    """ninja's body parser, through ``parse_json``: hostile JSON is a 400, never a 500."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        value: dict[str, Any] = parse_json(request.body)
+        return value
 
 
 def max_upload_bytes() -> int:

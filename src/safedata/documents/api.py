@@ -16,7 +16,14 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from safedata import consensus
-from safedata.apiauth import SignedInRequest, json_body, max_upload_bytes, public, signed_in
+from safedata.apiauth import (
+    AuthedRequest,
+    SignedInRequest,
+    json_body,
+    max_upload_bytes,
+    public,
+    signed_in,
+)
 from safedata.apierrors import ApiError
 from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
 from safedata.documents.filters import SORTS, DocumentFilter
@@ -55,8 +62,20 @@ class UploadOut(DocumentOut):
     duplicate: bool
 
 
+EXCERPT_CHARS = 280
+"""Length of the ``excerpt`` of each listed document (docs/api.md: who gets the full text)."""
+
+
+class DocumentListItem(DocumentOut):
+    text: str | None = Field(  # type: ignore[assignment]
+        description="The full text for members (token or session); null for anonymous callers, "
+        "who read one document's text at GET /api/v1/documents/{id}."
+    )
+    excerpt: str = Field(description=f"The text's first {EXCERPT_CHARS} characters.")
+
+
 class DocumentPage(Schema):
-    items: list[DocumentOut]
+    items: list[DocumentListItem]
     next_cursor: str | None
     next: str | None = Field(None, description="URL of the next page, or null on the last page.")
 
@@ -97,7 +116,12 @@ def document_out(document: Document) -> dict[str, Any]:
     }
 
 
-@router.get("/csrf", response=CsrfOut, auth=None, summary="Get a CSRF token for cookie callers")
+@router.get(
+    "/csrf",
+    response={200: CsrfOut, 401: ErrorOut},
+    auth=public,
+    summary="Get a CSRF token for cookie callers",
+)
 def csrf(request: HttpRequest) -> dict[str, str]:
     """Sets the ``csrftoken`` cookie; send its value back as ``X-CSRFToken`` on POST."""
     return {"csrftoken": get_token(request)}
@@ -210,6 +234,13 @@ def filtered(filters: ListFilters) -> DocumentQuerySet:
     return view.apply(Document.objects.public())
 
 
+def list_item(document: Document, *, full_text: bool) -> dict[str, Any]:
+    item = document_out(document)
+    text: str = item["text"]
+    cut = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+    return {**item, "text": text if full_text else None, "excerpt": cut}
+
+
 def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
     params = filters.dict(exclude_defaults=True) | {"cursor": cursor}
     return request.build_absolute_uri(reverse("api:list_documents") + "?" + urlencode(params))
@@ -222,8 +253,12 @@ def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
     url_name="list_documents",
     summary="List documents with filters and cursor pagination",
 )
-def list_documents(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
-    """Newest first by default; pass ``next_cursor`` back as ``cursor`` for the next page."""
+def list_documents(request: AuthedRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    """Newest first by default; pass ``next_cursor`` back as ``cursor`` for the next page.
+
+    Members get each document's full text; anonymous callers an excerpt, so that the
+    list is no way around the sign-in the dataset download asks for.
+    """
     order = SORTS[filters.sort]
     documents = filtered(filters).order_by(*order.ordering())
     if filters.cursor:
@@ -232,8 +267,9 @@ def list_documents(request: HttpRequest, filters: Query[ListFilters]) -> dict[st
     more = len(page) > filters.limit
     page = page[: filters.limit]
     cursor = encode_cursor(filters.sort, page[-1]) if more else None
+    full_text = request.auth.user is not None
     return {
-        "items": [document_out(d) for d in page],
+        "items": [list_item(d, full_text=full_text) for d in page],
         "next_cursor": cursor,
         "next": _next_url(request, filters, cursor) if cursor else None,
     }

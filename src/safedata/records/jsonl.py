@@ -20,6 +20,7 @@ import zstandard
 
 from safedata.records.base import RecordReader, RecordWriter, register_reader, register_writer
 from safedata.records.errors import RecordFormatError
+from safedata.records.jsontext import JsonInputError, parse_json
 from safedata.records.schema import SCHEMA, rows_to_batch, validate_row
 
 GZIP_LEVEL = 6
@@ -138,11 +139,11 @@ def iter_json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _parse_line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = parse_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise RecordFormatError.at(str(path), number, "not valid UTF-8") from None
-    except json.JSONDecodeError as error:
-        raise RecordFormatError.at(str(path), number, f"invalid JSON: {error.msg}") from None
+    except JsonInputError as error:
+        raise RecordFormatError.at(str(path), number, f"invalid JSON: {error.message}") from None
     if not isinstance(value, dict):
         raise RecordFormatError.at(str(path), number, "expected a JSON object")
     return value
