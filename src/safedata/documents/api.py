@@ -26,14 +26,15 @@ from safedata.apiauth import (
 )
 from safedata.apierrors import ApiError
 from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
-from safedata.documents.filters import SORTS, DocumentFilter
+from safedata.documents import search
+from safedata.documents.filters import SORTS, DocumentFilter, effective_sort
 from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
 from safedata.documents.services import NewDocument, UploadError, upload_document
 from safedata.screening import MAX_TITLE_CHARS, MAX_URL_CHARS
 
 router = Router(tags=["documents"])
 
-SortOrder = Literal["recent", "score", "-score"]
+SortOrder = Literal["relevance", "recent", "score", "-score"]
 
 
 class PredictionOut(Schema):
@@ -194,17 +195,24 @@ def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
 
 
 class ListFilters(Schema):
+    q: str = Field(
+        "",
+        max_length=search.MAX_QUERY_CHARS,
+        description="Full-text search in title and text: every word, the last as a prefix.",
+    )
     label: consensus.Label | None = None
     status: consensus.Status | None = None
     min_votes: int = Field(0, ge=0, le=1_000_000_000)
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     language: str = Field("", max_length=16)
-    sort: SortOrder = "recent"
+    sort: SortOrder | None = Field(None, description="Default: relevance with q, else recent.")
     cursor: str = Field("", max_length=200)
     limit: int = Field(20, ge=1, le=100)
 
 
 def encode_cursor(sort: str, document: Document) -> str:
-    key: Any = document.created_at.isoformat() if sort == "recent" else document.score
+    key: Any = getattr(document, SORTS[sort].field)
+    key = key.isoformat() if sort == "recent" else key
     raw = json.dumps([sort, key, document.pk]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -226,10 +234,12 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 def filtered(filters: ListFilters) -> DocumentQuerySet:
     view = DocumentFilter(
+        q=filters.q.strip(),
         label=filters.label or "",
         status=filters.status or "",
         language=filters.language,
         min_votes=filters.min_votes,
+        min_confidence=filters.min_confidence,
     )
     return view.apply(Document.objects.public())
 
@@ -259,14 +269,15 @@ def list_documents(request: AuthedRequest, filters: Query[ListFilters]) -> dict[
     Members get each document's full text; anonymous callers an excerpt, so that the
     list is no way around the sign-in the dataset download asks for.
     """
-    order = SORTS[filters.sort]
+    sort = effective_sort(filters.sort, bool(filters.q.strip()))
+    order = SORTS[sort]
     documents = filtered(filters).order_by(*order.ordering())
     if filters.cursor:
-        documents = documents.filter(order.after(*decode_cursor(filters.cursor, filters.sort)))
+        documents = documents.filter(order.after(*decode_cursor(filters.cursor, sort)))
     page = list(documents[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
-    cursor = encode_cursor(filters.sort, page[-1]) if more else None
+    cursor = encode_cursor(sort, page[-1]) if more else None
     full_text = request.auth.user is not None
     return {
         "items": [list_item(d, full_text=full_text) for d in page],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+from django.utils.safestring import SafeString
+
+from safedata.documents import search
 from safedata.documents.filters import (
     DEFAULT_SORT,
     SORTS,
@@ -14,7 +18,7 @@ from safedata.documents.filters import (
 )
 from safedata.documents.models import Document, DocumentQuerySet
 
-__all__ = ["SORTS", "BrowseQuery", "InvalidFilterError"]
+__all__ = ["SORTS", "BrowseQuery", "InvalidFilterError", "Result"]
 
 
 class InvalidFilterError(ValueError):
@@ -29,9 +33,27 @@ class InvalidFilterError(ValueError):
 
 
 @dataclass(frozen=True)
+class Result:
+    """A document in a list; ``title`` and ``snippet`` are HTML with matched words marked."""
+
+    document: Document
+    title: SafeString | None = None
+    snippet: SafeString | None = None
+
+    @classmethod
+    def marked(cls, document: Document, title: str, text: str) -> Result:
+        return cls(document, search.highlighted(title) if title else None, search.highlighted(text))
+
+
+@dataclass(frozen=True)
 class BrowseQuery:
     filter: DocumentFilter = field(default_factory=DocumentFilter)
     sort: str = DEFAULT_SORT
+    max_query_chars: ClassVar[int] = search.MAX_QUERY_CHARS
+
+    @property
+    def q(self) -> str:
+        return self.filter.q
 
     @property
     def label(self) -> str:
@@ -56,3 +78,11 @@ class BrowseQuery:
     def documents(self) -> DocumentQuerySet:
         queryset = self.filter.apply(Document.objects.public().select_related("uploader"))
         return queryset.order_by(*SORTS[self.sort].ordering())
+
+    def results(self, documents: Iterable[Document]) -> list[Result]:
+        """The page's documents, each with its title and a snippet marked when searching."""
+        page = list(documents)
+        if not self.q:
+            return [Result(document) for document in page]
+        marked = search.snippets((document.pk for document in page), self.q)
+        return [Result.marked(document, *marked.get(document.pk, ("", ""))) for document in page]

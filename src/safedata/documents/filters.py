@@ -3,8 +3,9 @@
 Browse (``/documents/``), the documents API (``GET /api/v1/documents``) and the
 dataset (page, preview, live download) all read a :class:`DocumentFilter`,
 apply it with :meth:`DocumentFilter.apply` and order by :data:`SORTS`. A new
-filter (the coming full-text ``q``) is one field here, one line in
-:meth:`DocumentFilter.apply` and one in :class:`FilterQuery`.
+filter is one field here, one line in :meth:`DocumentFilter.apply` and one in
+:class:`FilterQuery`. ``q`` is full-text search (``documents.search``); with it
+the default order is ``relevance``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet
 from ninja import Field, Schema
 
+from safedata.documents import search
 from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
 
 MAX_VOTES = 100_000
@@ -46,9 +48,12 @@ SORTS: dict[str, Sort] = {
     "recent": Sort("created_at", descending=True),
     "score": Sort("score", descending=False),
     "-score": Sort("score", descending=True),
+    "relevance": Sort(search.RANK, descending=True),
 }
-"""Accepted ``sort`` values: ``recent`` is newest first, ``score`` most unsafe first."""
+"""Accepted ``sort`` values: ``recent`` is newest first, ``score`` most unsafe first,
+``relevance`` best match first (with ``q``; without it, ``recent``)."""
 DEFAULT_SORT = "recent"
+SEARCH_SORT = "relevance"
 Documents = TypeVar("Documents", bound=QuerySet[Document])
 
 
@@ -66,6 +71,7 @@ class FilterError(ValueError):
 class DocumentFilter:
     """A filtered view of the visible documents; empty or zero fields filter nothing."""
 
+    q: str = ""
     label: str = ""
     status: str = ""
     language: str = ""
@@ -73,6 +79,8 @@ class DocumentFilter:
     min_confidence: float = 0.0
 
     def apply(self, documents: Documents) -> Documents:
+        if self.q:
+            documents = search.matching(documents, self.q)  # type: ignore[assignment]
         if self.label:
             documents = documents.filter(label=self.label)
         if self.status:
@@ -100,6 +108,7 @@ class DocumentFilter:
                 str(params["min_votes"]),
             )
         return cls(
+            q=_query(params),
             label=choice(params, "label", LABELS),
             status=choice(params, "status", STATUSES),
             language=_language(params),
@@ -126,8 +135,16 @@ def choice(params: Mapping[str, Any], name: str, accepted: Sequence[str]) -> str
 
 
 def parse_sort(params: Mapping[str, Any]) -> str:
-    """The ``sort`` value, ``recent`` when absent."""
-    return choice(params, "sort", list(SORTS)) or DEFAULT_SORT
+    """The ``sort`` value: ``relevance`` when absent with ``q``, else ``recent``."""
+    return effective_sort(choice(params, "sort", list(SORTS)), bool(_text(params, "q")))
+
+
+def effective_sort(sort: str | None, searching: bool) -> str:
+    """The order to use: best match first by default when searching; ``relevance``
+    without a search is ``recent`` (there is nothing to rank)."""
+    if not sort:
+        return SEARCH_SORT if searching else DEFAULT_SORT
+    return DEFAULT_SORT if sort == SEARCH_SORT and not searching else sort
 
 
 def _number(params: Mapping[str, Any], name: str, low: float, high: float) -> float:
@@ -141,6 +158,15 @@ def _number(params: Mapping[str, Any], name: str, low: float, high: float) -> fl
     if not low <= value <= high:
         raise FilterError(
             f"{name} must be a number from {low:g} to {high:g}, not {text!r}.", name, text
+        )
+    return value
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    value = _text(params, "q")
+    if len(value) > search.MAX_QUERY_CHARS:
+        raise FilterError(
+            f"q must be at most {search.MAX_QUERY_CHARS} characters, not {len(value)}.", "q", ""
         )
     return value
 
@@ -163,6 +189,12 @@ class FilterQuery(Schema):
     naming the accepted values, the same on every surface.
     """
 
+    q: str = Field(
+        "",
+        description=(
+            "Full-text search in title and text: every word must occur, the last as a prefix."
+        ),
+    )
     label: str = Field(
         "", description="Consensus label (empty: any).", json_schema_extra={"enum": ["", *LABELS]}
     )

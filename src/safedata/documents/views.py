@@ -15,7 +15,7 @@ PAGE_SIZE = 25
 
 @require_GET
 def browse(request: HttpRequest) -> HttpResponse:
-    """Visible documents, filtered by label and status, sorted, 25 a page."""
+    """Visible documents, searched and filtered (``DocumentFilter``), sorted, 25 a page."""
     choices = {
         "labels": ConsensusLabel.choices,
         "statuses": ConsensusStatus.choices,
@@ -29,7 +29,13 @@ def browse(request: HttpRequest) -> HttpResponse:
     page = Paginator(query.documents(), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"page": page, "query": query, "querystring": params.urlencode(), **choices}
+    context = {
+        "page": page,
+        "query": query,
+        "results": query.results(page.object_list),
+        "querystring": params.urlencode(),
+        **choices,
+    }
     return render(request, "documents/browse.html", context)
 
 

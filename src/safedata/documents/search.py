@@ -1,0 +1,127 @@
+"""Full-text search over documents' title and text, with the database's own engine.
+
+PostgreSQL matches ``to_tsvector('simple', title || ' ' || text)`` against a
+``tsquery`` and ranks with ``ts_rank``; a GIN index on that very expression
+(migration ``0003_document_search``) serves the match. SQLite matches an FTS5
+table, ``documents_document_fts``, that triggers keep in step with the
+documents, and ranks with ``bm25``. Both are word-based and case-insensitive,
+without stemming (``simple``, ``unicode61``), so a query finds the same
+documents on either database.
+
+A query is reduced to its words before it reaches the database: every word
+must occur, the last one as a prefix (``pass`` finds "password"). Quotes and
+operators of either engine's syntax are never passed through, so no input can
+make the query invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from safedata.documents.models import Document
+
+MAX_QUERY_CHARS = 200
+"""Longest ``q`` accepted; longer is a 400 naming the limit."""
+MAX_TERMS = 12
+"""Words of ``q`` beyond this many are ignored."""
+RANK = "search_rank"
+"""The annotation holding a match's relevance, higher is better, on both databases."""
+START, STOP = "\ue000", "\ue001"
+"""Private-use characters around matched words in a snippet, replaced after escaping."""
+
+_WORD = re.compile(r"[^\W_]+")
+_MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
+_FTS_IDS = "SELECT rowid FROM documents_document_fts WHERE documents_document_fts MATCH %s"
+_FTS_RANK = (
+    "SELECT -bm25(documents_document_fts) FROM documents_document_fts "
+    'WHERE documents_document_fts MATCH %s AND rowid = "documents_document"."id"'
+)
+_FTS_SNIPPETS = (
+    "SELECT rowid, highlight(documents_document_fts, 0, %s, %s), "
+    "snippet(documents_document_fts, 1, %s, %s, ' … ', 32) FROM documents_document_fts "
+    "WHERE documents_document_fts MATCH %s AND rowid IN "
+)
+_CONFIG = "simple"
+_VECTOR = SearchVector("title", "text", config=_CONFIG)
+"""Must stay the expression the GIN index of migration 0003 is built on."""
+
+
+def words(query: str) -> tuple[str, ...]:
+    """The words of a query, lower-cased, at most ``MAX_TERMS``."""
+    return tuple(_WORD.findall(query.casefold()))[:MAX_TERMS]
+
+
+def _postgres_query(terms: tuple[str, ...]) -> SearchQuery:
+    parts = [f"'{word}'" for word in terms]
+    parts[-1] += ":*"
+    return SearchQuery(" & ".join(parts), config=_CONFIG, search_type="raw")
+
+
+def fts5_query(terms: tuple[str, ...]) -> str:
+    """An FTS5 query of quoted words (no operator survives quoting), the last a prefix."""
+    return " ".join(f'"{word}"' for word in terms) + "*"
+
+
+def matching(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
+    """The documents matching ``query``, annotated with ``search_rank``; none if it has no word."""
+    terms = words(query)
+    if not terms:
+        return documents.none()
+    if connections[documents.db].vendor == "postgresql":
+        tsquery = _postgres_query(terms)
+        found = documents.alias(search_vector=_VECTOR).filter(search_vector=tsquery)
+        return found.annotate(**{RANK: SearchRank(F("search_vector"), tsquery)})
+    match = [fts5_query(terms)]
+    # Constant SQL; the only input, the FTS5 query, is a parameter.
+    ids = RawSQL(_FTS_IDS, match)  # noqa: S611
+    rank = RawSQL(_FTS_RANK, match, output_field=FloatField())  # noqa: S611
+    return documents.filter(id__in=ids).annotate(**{RANK: rank})
+
+
+def snippets(document_ids: Iterable[int], query: str) -> dict[int, tuple[str, str]]:
+    """{id: (title, text snippet)} with matched words between ``START`` and ``STOP``.
+
+    Computed for one page of results only: headlines cost far more than the match.
+    """
+    ids, terms = list(document_ids), words(query)
+    if not ids or not terms:
+        return {}
+    if connections[Document.objects.db].vendor == "postgresql":
+        return _postgres_snippets(ids, terms)
+    sql = _FTS_SNIPPETS + "(" + ", ".join(["%s"] * len(ids)) + ")"
+    with connections[Document.objects.db].cursor() as cursor:
+        cursor.execute(sql, [START, STOP, START, STOP, fts5_query(terms), *ids])
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+def _postgres_snippets(ids: list[int], terms: tuple[str, ...]) -> dict[int, tuple[str, str]]:
+    tsquery = _postgres_query(terms)
+    marks = {"config": _CONFIG, "start_sel": START, "stop_sel": STOP}
+    rows = Document.objects.filter(pk__in=ids).annotate(
+        title_marked=SearchHeadline("title", tsquery, highlight_all=True, **marks),
+        text_marked=SearchHeadline(
+            "text", tsquery, max_words=40, min_words=20, max_fragments=2, **marks
+        ),
+    )
+    return {
+        pk: (title, text)
+        for pk, title, text in rows.values_list("pk", "title_marked", "text_marked")
+    }
+
+
+def highlighted(marked: str) -> SafeString:
+    """``marked`` escaped for HTML, then its marked words wrapped in ``<mark>``.
+
+    Escaping comes first, so text from a document can never become markup;
+    stray marker characters are dropped.
+    """
+    html = _MARKED.sub(r"<mark>\1</mark>", str(escape(marked)))
+    return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308
