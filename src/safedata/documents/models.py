@@ -18,6 +18,7 @@ from safedata.consensus import (
     Label,
     Status,
 )
+from safedata.consensus.dawid_skene import WeightedConsensus
 
 
 class Visibility(models.TextChoices):
@@ -53,9 +54,11 @@ def consensus_fields(consensus: Consensus) -> dict[str, Any]:
 
     The one mapping from a consensus to the row, used by the vote's SQL
     (``voting/sql.py``) and by ORM updates; ``Document.consensus`` is the way back.
+    A ``WeightedConsensus`` (what the vote path and the refit store) also fills the
+    score interval, the effective votes and the count of votes left out.
     """
     counts = consensus.counts
-    return {
+    fields = {
         **{f"votes_{label}": n for label, n in zip(LABELS, counts.as_tuple(), strict=True)},
         "votes_total": counts.total,
         "score": consensus.score,
@@ -63,6 +66,11 @@ def consensus_fields(consensus: Consensus) -> dict[str, Any]:
         "confidence": consensus.confidence,
         "status": consensus.status.value,
     }
+    if isinstance(consensus, WeightedConsensus):
+        fields["score_low"], fields["score_high"] = consensus.score_interval
+        fields["effective_votes"] = consensus.effective_votes
+        fields["votes_uncounted"] = consensus.quarantined
+    return fields
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -101,6 +109,17 @@ class Document(models.Model):
     status = models.CharField(
         max_length=16, choices=ConsensusStatus.choices, default=Status.NEEDS_VOTES.value
     )
+    score_low = models.FloatField(default=-1.0)
+    """Lower end of the score interval (a spectrum value: -1, 0 or +1)."""
+    score_high = models.FloatField(default=1.0)
+    """Upper end of the score interval; [-1, 1] until the votes narrow it."""
+    effective_votes = models.FloatField(default=0.0)
+    """Sum of the counted votes' weights (a new account's vote weighs 1)."""
+    votes_uncounted = models.PositiveIntegerField(default=0)
+    """Votes left out of the consensus: quarantined, or their voter suspended."""
+    vote_version = models.PositiveBigIntegerField(default=0)
+    """Bumped by every change to the document's votes; the refit writes a document back
+    only if it is unchanged since the votes were read (compare-and-set)."""
 
     model_label = models.CharField(max_length=16, blank=True)
     model_score = models.FloatField(null=True, blank=True)
@@ -134,6 +153,12 @@ class Document(models.Model):
             ),
             models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
             models.CheckConstraint(
+                condition=Q(score_low__gte=-1.0)
+                & Q(score_low__lte=models.F("score_high"))
+                & Q(score_high__lte=1.0),
+                name="document_score_interval_range",
+            ),
+            models.CheckConstraint(
                 condition=Q(label__in=[label.value for label in LABELS]),
                 name="document_label_valid",
             ),
@@ -158,12 +183,15 @@ class Document(models.Model):
         return Counts(unsafe=self.votes_unsafe, neutral=self.votes_neutral, great=self.votes_great)
 
     @property
-    def consensus(self) -> Consensus:
+    def consensus(self) -> WeightedConsensus:
         """The stored consensus, as ``safedata.consensus`` computed it."""
-        return Consensus(
+        return WeightedConsensus(
             label=Label(self.label),
             score=self.score,
             confidence=self.confidence,
             status=Status(self.status),
             counts=self.counts,
+            score_interval=(self.score_low, self.score_high),
+            effective_votes=self.effective_votes,
+            quarantined=self.votes_uncounted,
         )

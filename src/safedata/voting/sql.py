@@ -1,14 +1,17 @@
 """Hand-written SQL for the vote, the hottest path of the site.
 
 The ORM costs about 1 ms of CPU per statement here (compiling the query and
-building model instances), ten times the statement itself; a vote makes five
-statements. These functions do the same work as plain parameterised SQL on
-SQLite and PostgreSQL. ``tests/voting/test_cast_vote.py`` and the concurrency
-tests cover them through ``cast_vote``.
+building model instances), ten times the statement itself. These functions do
+the same work as plain parameterised SQL on SQLite and PostgreSQL.
+``tests/voting/test_cast_vote.py`` and the concurrency tests cover them through
+``cast_vote``; the recount and the refit use ``document_votes`` and
+``store_consensus`` too, so every path computes a document from the same rows.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,27 +19,73 @@ from typing import Any
 from django.db import connection
 
 from safedata.audit.models import AuditEntry
-from safedata.consensus import Consensus, Counts
+from safedata.consensus import Counts, Label, Status
+from safedata.consensus.dawid_skene import WeightedConsensus
 from safedata.documents.models import Document, Visibility, consensus_fields
-from safedata.voting.models import Vote
+from safedata.voting.models import ConsensusFit, Vote, VoterReliability
 
 _DOCUMENT = Document._meta.db_table
 _VOTE = Vote._meta.db_table
 _AUDIT = AuditEntry._meta.db_table
-_TALLY_COLUMNS = ("uploader_id", "votes_unsafe", "votes_neutral", "votes_great")
+_RELIABILITY = VoterReliability._meta.db_table
+_FIT = ConsensusFit._meta.db_table
+_STORED_COLUMNS = (
+    "uploader_id",
+    "votes_unsafe",
+    "votes_neutral",
+    "votes_great",
+    "label",
+    "score",
+    "confidence",
+    "status",
+    "score_low",
+    "score_high",
+    "effective_votes",
+    "votes_uncounted",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
 class LockedTally:
-    """The voted document's tallies, read under a row lock, and the voter's current rating."""
+    """The voted document's stored consensus, read under a row lock, and the voter's vote."""
 
     uploader_id: int
-    counts: Counts
+    stored: WeightedConsensus
     previous: str | None
+    previous_counted: bool
+
+    @property
+    def counts(self) -> Counts:
+        return self.stored.counts
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One vote as the consensus reads it, with its voter's matrix from the last refit."""
+
+    document_id: int
+    voter_key: str
+    rating: str
+    independent: bool
+    counted: bool
+    matrix: tuple[float, ...] | None
+
+
+def _stored(row: Sequence[Any]) -> WeightedConsensus:
+    return WeightedConsensus(
+        label=Label(row[4]),
+        score=row[5],
+        confidence=row[6],
+        status=Status(row[7]),
+        counts=Counts(unsafe=row[1], neutral=row[2], great=row[3]),
+        score_interval=(row[8], row[9]),
+        effective_votes=row[10],
+        quarantined=row[11],
+    )
 
 
 def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
-    """Lock a visible document's row and read its tallies; None when there is no such document.
+    """Lock a visible document's row and read its consensus; None when there is no such document.
 
     The voter's rating is read by a second statement, after the lock is held: in
     PostgreSQL's READ COMMITTED a subquery of the locking statement would see the
@@ -46,7 +95,7 @@ def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(_TALLY_COLUMNS)} FROM {_DOCUMENT} "
+            f"SELECT {', '.join(_STORED_COLUMNS)} FROM {_DOCUMENT} "
             f"WHERE id = %s AND visibility = %s{lock}",
             [document_id, Visibility.VISIBLE.value],
         )
@@ -54,38 +103,121 @@ def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
         if row is None:
             return None
         cursor.execute(
-            f"SELECT rating FROM {_VOTE} WHERE document_id = %s AND voter_key = %s",
+            f"SELECT rating, counted FROM {_VOTE} WHERE document_id = %s AND voter_key = %s",
             [document_id, voter_key],
         )
         previous = cursor.fetchone()
     return LockedTally(
         uploader_id=row[0],
-        counts=Counts(unsafe=row[1], neutral=row[2], great=row[3]),
+        stored=_stored(row),
         previous=previous[0] if previous else None,
+        previous_counted=bool(previous[1]) if previous else True,
     )
+
+
+def lock_documents(document_ids: Sequence[int]) -> list[int]:
+    """Lock the rows of those documents (any visibility), in id order; the ids found."""
+    if not document_ids:
+        return []
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    marks = ", ".join(["%s"] * len(document_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_DOCUMENT} WHERE id IN ({marks}) ORDER BY id{lock}",
+            list(document_ids),
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def upsert_vote(
-    *, document_id: int, voter_key: str, user_id: int | None, rating: str, now: datetime
+    *,
+    document_id: int,
+    voter_key: str,
+    user_id: int | None,
+    rating: str,
+    independent: bool,
+    now: datetime,
 ) -> None:
-    """Insert the vote, or replace the rating of the voter's existing one."""
+    """Insert the vote, or replace the rating of the voter's existing one.
+
+    A replaced vote is never independent: its voter has seen the tally by then.
+    """
     stamp = connection.ops.adapt_datetimefield_value(now)
     sql = (
-        f"INSERT INTO {_VOTE} (document_id, voter_key, user_id, rating, created_at, updated_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (document_id, voter_key) "
-        "DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at"
+        f"INSERT INTO {_VOTE} (document_id, voter_key, user_id, rating, independent, counted, "
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (document_id, voter_key) DO UPDATE SET rating = excluded.rating, "
+        "independent = %s, updated_at = excluded.updated_at"
+    )
+    values = [document_id, voter_key, user_id, rating, independent, True, stamp, stamp, False]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+def delete_vote(document_id: int, voter_key: str) -> str | None:
+    """Delete the voter's vote on the document; its rating, or None when there was none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_VOTE} WHERE document_id = %s AND voter_key = %s RETURNING rating",
+            [document_id, voter_key],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def document_votes(document_ids: Sequence[int]) -> tuple[list[VoteRow], int | None]:
+    """The votes of those documents with their voters' matrices, and the newest fit's id.
+
+    One statement: the fit id comes as a column so that the caller can tell
+    whether its cached model state is still the newest without asking again.
+    """
+    marks = ", ".join(["%s"] * len(document_ids))
+    sql = (
+        f"SELECT v.document_id, v.voter_key, v.rating, v.independent, v.counted, r.matrix, "
+        f"(SELECT MAX(id) FROM {_FIT}) FROM {_VOTE} v "
+        f"LEFT JOIN {_RELIABILITY} r ON r.voter_key = v.voter_key "
+        f"WHERE v.document_id IN ({marks}) ORDER BY v.document_id, v.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [document_id, voter_key, user_id, rating, stamp, stamp])
+        cursor.execute(sql, list(document_ids))
+        rows = cursor.fetchall()
+    if not rows:
+        return [], latest_fit_id()
+    return [
+        VoteRow(
+            document_id=row[0],
+            voter_key=row[1],
+            rating=row[2],
+            independent=bool(row[3]),
+            counted=bool(row[4]),
+            matrix=_matrix(row[5]),
+        )
+        for row in rows
+    ], rows[0][6]
 
 
-def store_consensus(document_id: int, consensus: Consensus) -> None:
-    """Write the new tallies and consensus onto the document row."""
+def _matrix(value: Any) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands JSON back as text
+        value = json.loads(value)
+    return tuple(float(x) for x in value)
+
+
+def latest_fit_id() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {_FIT}")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def store_consensus(document_id: int, consensus: WeightedConsensus) -> None:
+    """Write the new tallies and consensus onto the document row and bump its vote version."""
     values = consensus_fields(consensus)
     assignments = ", ".join(f"{column} = %s" for column in values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_DOCUMENT} SET {assignments} WHERE id = %s",
+            f"UPDATE {_DOCUMENT} SET {assignments}, vote_version = vote_version + 1 WHERE id = %s",
             [*values.values(), document_id],
         )
 
@@ -118,7 +250,9 @@ def insert_audit(
         cursor.execute(sql, values)
 
 
-def partial_document(document_id: int, tally: LockedTally, consensus: Consensus) -> Document:
+def partial_document(
+    document_id: int, tally: LockedTally, consensus: WeightedConsensus
+) -> Document:
     """A Document holding the voted fields; the others load lazily if a caller reads them."""
     values = {"id": document_id, "uploader_id": tally.uploader_id, **consensus_fields(consensus)}
     return Document.from_db(connection.alias, list(values), list(values.values()))
