@@ -15,10 +15,12 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from safedata import __version__
+from safedata.accounts.roles import AccountSuspended
 from safedata.apiauth import ApiAuth, JsonParser, public, security_schemes
 from safedata.apierrors import ApiError, error_response
 from safedata.datasets.api import router as datasets_router
 from safedata.documents.api import router as documents_router
+from safedata.moderation.api import router as moderation_router
 from safedata.ratelimit import RateLimited
 from safedata.voting.api import router as voting_router
 
@@ -89,6 +91,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(exc.status_code, "error", str(exc))
 
 
+@api.exception_handler(AccountSuspended)
+def _suspended(request: HttpRequest, exc: AccountSuspended) -> HttpResponse:
+    return error_response(403, exc.code, str(exc))
+
+
 @api.exception_handler(RateLimited)
 def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = error_response(429, "rate_limited", str(exc))
@@ -99,3 +106,4 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 api.add_router("/v1", documents_router)
 api.add_router("/v1", voting_router)
 api.add_router("/v1", datasets_router)
+api.add_router("/v1", moderation_router)

@@ -28,6 +28,7 @@ from safedata.env import (
 )
 from safedata.logs import logging_config
 from safedata.ratelimit import Rate
+from safedata.screening.policy import PolicySettings, policy_checks
 
 django_stubs_ext.monkeypatch()
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "safedata.pages",
     "safedata.documents",
     "safedata.voting",
+    "safedata.moderation",
     "safedata.datasets",
 ]
 
@@ -290,6 +292,12 @@ SAFEDATA_TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", "")
 SAFEDATA_SNAPSHOT_DIR = Path(env_str("SNAPSHOT_DIR", str(DATA_DIR / "snapshots")))
 SAFEDATA_MODEL_DIR = env_str("CLASSIFIER_MODEL_DIR", "")
 SAFEDATA_ACTIVE_LEARNING = env_bool("ACTIVE_LEARNING", False)
+SAFEDATA_POLICY = PolicySettings.from_switches(
+    {check.setting: env_bool(check.setting, True) for check in policy_checks().values()}
+)
+"""Which policy checks hold uploads for a moderator: each ``SCREEN_*`` switch, on by default."""
+SAFEDATA_REPORTS_TO_HOLD = env_int("REPORTS_TO_HOLD", 3, minimum=1)
+SAFEDATA_REPORT_RATE_LIMIT = _rate("REPORT_RATE_LIMIT", "10/h")
 
 LOGGING = logging_config(
     level=env_str("LOG_LEVEL", "WARNING"), json_lines=env_bool("LOG_JSON", True)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("safedata.pages.urls")),
     path("", include("safedata.documents.urls")),
     path("", include("safedata.voting.urls")),
+    path("", include("safedata.moderation.urls")),
     path("", include("safedata.datasets.urls")),
     path("accounts/", include("safedata.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -25,9 +25,20 @@ def member_key(user_id: int) -> str:
 class User(AbstractUser):
     """A contributor. Custom from the first migration so it can grow."""
 
+    suspended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set by moderation (safedata.moderation): a suspended member cannot "
+        "upload, vote or report.",
+    )
+
     @property
     def voter_key(self) -> str:
         return member_key(self.pk)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 def hash_token(raw: str) -> str:
@@ -85,11 +96,21 @@ class ApiToken(models.Model):
         if stale:
             # One write a minute at most: a busy client must not double the write load.
             cls.objects.filter(pk=token_id).update(last_used_at=timezone.now())
-        user_values[3:] = [bool(flag) for flag in user_values[3:]]
-        return User.from_db(connection.alias, list(_USER_COLUMNS), user_values)
+        flags = {"is_active", "is_staff", "is_superuser"}
+        values = [
+            bool(value) if column in flags else value
+            for column, value in zip(_USER_COLUMNS, user_values, strict=True)
+        ]
+        return User.from_db(connection.alias, list(_USER_COLUMNS), values)
 
 
-_USER_COLUMNS = ("id", "username", "email", "is_active", "is_staff", "is_superuser")
+# In the model's field order: ``from_db`` with some fields deferred assigns the values
+# in that order, whatever order the names are given in.
+_USER_COLUMNS = tuple(
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname in {"id", "username", "email", "is_active", "is_staff", "is_superuser"}
+)
 _AUTHENTICATE_SQL = (
     "SELECT t.id, (t.last_used_at IS NULL OR t.last_used_at < %s), "  # noqa: S608 - constants
     + ", ".join(f"u.{column}" for column in _USER_COLUMNS)

@@ -17,3 +17,21 @@ def is_moderator(user: User | AnonymousUser) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     return bool(user.groups.filter(name=MODERATORS_GROUP).exists())
+
+
+class AccountSuspended(PermissionError):
+    """A suspended member tried to upload, vote or report: answered with a 403."""
+
+    code = "account_suspended"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your account is suspended by the moderators: you cannot upload, vote or report. "
+            "See your profile for the reason and how to appeal."
+        )
+
+
+def require_not_suspended(user: User | AnonymousUser | None) -> None:
+    """Raise ``AccountSuspended`` when ``user`` is a suspended member (anonymous users pass)."""
+    if isinstance(user, User) and user.is_authenticated and user.suspended_at is not None:
+        raise AccountSuspended

@@ -41,6 +41,8 @@ class SnapshotStats:
     statuses: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     licenses: Counter[str] = field(default_factory=Counter)
+    removed_since_previous: int = 0
+    """Documents taken down (removed by moderators) since the previous release: a count only."""
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.rows += batch.num_rows
@@ -103,6 +105,7 @@ def manifest(
             "license": dict(stats.licenses),
         },
         "files": files,
+        "takedowns": {"removed_since_previous": stats.removed_since_previous},
         "schema": _schema(),
         "consensus": {"method": snapshot.consensus_method, "params": snapshot.consensus_params},
         "code_version": snapshot.code_version,

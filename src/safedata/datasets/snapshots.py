@@ -42,6 +42,7 @@ from safedata.datasets.errors import DatasetError, SnapshotExistsError, Snapshot
 from safedata.datasets.models import Snapshot, SnapshotRow
 from safedata.datasets.rows import fetch_rows, keyset_batches, publishable_documents
 from safedata.documents.models import Document
+from safedata.moderation import services as moderation
 from safedata.records import FIELD_NAMES, all_or_nothing, formats, open_writer
 from safedata.records.dbrows import to_batch
 from safedata.records.files import atomic_write_bytes, file_sha256
@@ -222,7 +223,7 @@ def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = 
     for path in paths.values():
         (directory / path).parent.mkdir(parents=True, exist_ok=True)
     writers = {fmt: open_writer(directory / path, fmt) for fmt, path in paths.items()}
-    stats = SnapshotStats()
+    stats = SnapshotStats(removed_since_previous=moderation.takedowns_in(snapshot.version))
 
     def consume(batch: pa.RecordBatch) -> None:
         stats.add(batch)
@@ -257,6 +258,8 @@ def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -
             )
             snapshot.row_count = _freeze_rows(snapshot)
             snapshot.save(update_fields=["row_count"])
+            # Removals since the previous release: the manifest counts them (no content).
+            moderation.claim_takedowns(version, Snapshot.objects.values("version"))
     except IntegrityError:
         raise SnapshotExistsError(f"Snapshot {version} exists already.") from None
     return snapshot

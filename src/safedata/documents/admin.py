@@ -35,6 +35,8 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
     list_select_related = ("uploader",)
     raw_id_fields = ("uploader",)
     readonly_fields = (
+        # Visibility changes only through moderation (its admin actions, queue and API).
+        "visibility",
         "content_sha256",
         "char_count",
         "created_at",

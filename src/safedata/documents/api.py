@@ -27,9 +27,15 @@ from safedata.apiauth import (
 from safedata.apierrors import ApiError
 from safedata.apischemas import ConsensusOut, ErrorOut, consensus_payload
 from safedata.documents import search
+from safedata.documents.access import REMOVED_MESSAGE, DocumentGone, viewable_document
 from safedata.documents.filters import SORTS, DocumentFilter, effective_sort
 from safedata.documents.models import Document, DocumentQuerySet, License, Visibility
-from safedata.documents.services import NewDocument, UploadError, upload_document
+from safedata.documents.services import (
+    REMOVED_TEXT_MESSAGE,
+    NewDocument,
+    UploadError,
+    upload_document,
+)
 from safedata.screening import MAX_TITLE_CHARS, MAX_URL_CHARS
 
 router = Router(tags=["documents"])
@@ -59,8 +65,21 @@ class DocumentOut(Schema):
     )
 
 
+class FindingOut(Schema):
+    check: str = Field(description="Identifier of the policy check, e.g. pii.email.")
+    reason: str
+    severity: str = Field(description="low, medium or high.")
+    count: int
+
+
 class UploadOut(DocumentOut):
     duplicate: bool
+    visibility: Visibility = Field(
+        description="visible: published; held: kept for a moderator because of the findings."
+    )
+    findings: list[FindingOut] = Field(
+        default_factory=list, description="What the policy checks found (never the match)."
+    )
 
 
 EXCERPT_CHARS = 280
@@ -171,26 +190,41 @@ def upload(request: SignedInRequest, payload: UploadIn) -> Status[dict[str, Any]
         result = upload_document(new, user, aup_accepted=True, detect_language=True, via="api")
     except UploadError as exc:
         raise _upload_error(exc) from exc
-    if result.document.visibility != Visibility.VISIBLE:
+    if not result.created and result.document.visibility == Visibility.REMOVED:
+        raise ApiError(409, "removed_text", REMOVED_TEXT_MESSAGE)
+    if not result.created and result.document.visibility != Visibility.VISIBLE:
         raise ApiError(
             409,
             "duplicate_unavailable",
             "This text was uploaded before and has been withdrawn from the dataset.",
         )
-    body = {**document_out(result.document), "duplicate": not result.created}
+    findings = [
+        {"check": f.check, "reason": f.reason, "severity": f.severity.label, "count": f.count}
+        for f in result.findings
+    ]
+    body = {
+        **document_out(result.document),
+        "duplicate": not result.created,
+        "visibility": result.document.visibility,
+        "findings": findings,
+    }
     return Status(201 if result.created else 200, body)
 
 
 @router.get(
     "/documents/{document_id}",
     auth=public,
-    response={200: DocumentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: DocumentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 410: ErrorOut},
     summary="Read one document and its consensus",
 )
 def detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
-    document = Document.objects.public().filter(pk=document_id).first()
-    if document is None:
-        raise ApiError(404, "not_found", f"No visible document with id {document_id}.")
+    """404 for a held or hidden document (except to its uploader and moderators), 410 if removed."""
+    try:
+        document = viewable_document(document_id, request.user)
+    except Document.DoesNotExist as exc:
+        raise ApiError(404, "not_found", f"No visible document with id {document_id}.") from exc
+    except DocumentGone as exc:
+        raise ApiError(410, "removed", REMOVED_MESSAGE) from exc
     return document_out(document)
 
 

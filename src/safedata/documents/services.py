@@ -16,9 +16,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from safedata.accounts.models import member_key
+from safedata.accounts.roles import require_not_suspended
 from safedata.audit.models import log_action, log_actions
 from safedata.documents import language, predictions
 from safedata.documents.models import Document, License, Visibility
+from safedata.documents.signals import upload_held
 from safedata.ratelimit import Rate, hit
 from safedata.screening import (
     Limits,
@@ -29,6 +31,7 @@ from safedata.screening import (
     screen_upload,
 )
 from safedata.screening.bulk import LineResult, LineStatus, parse_jsonl
+from safedata.screening.policy import Finding
 
 __all__ = [
     "BulkReport",
@@ -89,6 +92,8 @@ class UploadResult:
     document: Document
     created: bool
     """False when an identical text already existed (``document`` is that one)."""
+    findings: tuple[Finding, ...] = ()
+    """The policy findings that hold a new document for a moderator (``Visibility.HELD``)."""
 
 
 def upload_rules() -> UploadRules:
@@ -98,7 +103,7 @@ def upload_rules() -> UploadRules:
         max_chars=settings.SAFEDATA_MAX_DOCUMENT_CHARS,
         max_lines=settings.SAFEDATA_MAX_BULK_LINES,
     )
-    return UploadRules(limits, frozenset(License.values))
+    return UploadRules(limits, frozenset(License.values), settings.SAFEDATA_POLICY)
 
 
 def screen(new: NewDocument) -> ScreenedUpload:
@@ -130,16 +135,19 @@ def store_document(
             document = _unsaved_document(upload, uploader)
             document.save(force_insert=True)
             log_action("document.uploaded", document, actor=uploader, data=audit_data)
+            if upload.findings:
+                upload_held.send(Document, held=[(document, upload.findings)], actor=uploader)
     except IntegrityError:
         # A concurrent upload of the same text won the race.
         return UploadResult(Document.objects.get(content_sha256=upload.sha256), created=False)
     predictions.predict_new_document(document)
-    return UploadResult(document, created=True)
+    return UploadResult(document, created=True, findings=upload.findings)
 
 
 def _unsaved_document(upload: ScreenedUpload, uploader: Any) -> Document:
-    # Policy findings (upload.findings) will decide the visibility here.
+    # An upload the policy checks flagged waits for a moderator (or the uploader's edit).
     return Document(
+        visibility=Visibility.HELD if upload.findings else Visibility.VISIBLE,
         uploader=uploader,
         title=upload.title,
         text=upload.text,
@@ -178,6 +186,7 @@ def upload_document(
     duplicate text.
     """
     _require_aup(aup_accepted)
+    require_not_suspended(uploader)
     upload = screen(new)
     _count_upload(uploader)
     if detect_language:
@@ -193,6 +202,8 @@ class BulkRow:
     status: LineStatus
     reason: str = ""
     document: Document | None = None
+    held: bool = False
+    """Stored, but held for a moderator: ``reason`` lists the policy findings."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,10 @@ class BulkReport:
         return self.count(LineStatus.ACCEPTED)
 
     @property
+    def held(self) -> int:
+        return sum(1 for row in self.rows if row.held)
+
+    @property
     def duplicates(self) -> int:
         return self.count(LineStatus.DUPLICATE)
 
@@ -214,6 +229,12 @@ class BulkReport:
     def rejected(self) -> int:
         return self.count(LineStatus.REJECTED)
 
+
+REMOVED_TEXT_MESSAGE = (
+    "This text was removed by the moderators for breaking the Acceptable Use Policy; "
+    "it cannot be uploaded again."
+)
+"""The upload pipeline's answer to a text whose document was taken down (a tombstone)."""
 
 BULK_CHUNK = 500
 """Accepted lines stored per transaction: short write locks, few round trips."""
@@ -228,9 +249,10 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     nothing new. Raises ``UploadError`` when the file as a whole is refused.
     """
     _require_aup(aup_accepted)
+    require_not_suspended(uploader)
     rules = upload_rules()
     try:
-        results = parse_jsonl(data, rules.limits, licenses=rules.licenses)
+        results = parse_jsonl(data, rules.limits, licenses=rules.licenses, policy=rules.policy)
     except ScreeningError as exc:
         raise UploadError.screening(exc) from exc
     _count_upload(uploader)
@@ -273,6 +295,9 @@ def _store_chunk(chunk: list[LineResult], uploader: Any) -> dict[str, UploadResu
                 [(d, {"aup_accepted": True, "via": "bulk", "line": r.line}) for r, d in fresh],
                 actor=uploader,
             )
+            held = [(d, r.record.findings) for r, d in fresh if r.record and r.record.findings]
+            if held:
+                upload_held.send(Document, held=held, actor=uploader)
     except IntegrityError:
         # A concurrent upload stored one of these texts first: go line by line.
         existing = Document.objects.in_bulk(hashes, field_name="content_sha256")
@@ -306,10 +331,21 @@ def _report_row(result: LineResult, stored: dict[str, UploadResult]) -> BulkRow:
         )
     if not upload.created:
         return _duplicate_row(result.line, upload.document)
+    if upload.document.visibility == Visibility.HELD:
+        reasons = "; ".join(finding.reason for finding in result.record.findings)
+        return BulkRow(
+            result.line,
+            LineStatus.ACCEPTED,
+            f"Held for a moderator: {reasons}",
+            upload.document,
+            held=True,
+        )
     return BulkRow(result.line, LineStatus.ACCEPTED, document=upload.document)
 
 
 def _duplicate_row(line: int, existing: Document) -> BulkRow:
+    if existing.visibility == Visibility.REMOVED:
+        return BulkRow(line, LineStatus.DUPLICATE, REMOVED_TEXT_MESSAGE)
     if existing.visibility != Visibility.VISIBLE:
         # Never link to, or reveal the title of, a withdrawn document.
         return BulkRow(

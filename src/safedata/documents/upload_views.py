@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from safedata.accounts.roles import AccountSuspended
 from safedata.documents import language
 from safedata.documents.forms import BulkUploadForm, UploadForm, prefill_language
 from safedata.documents.services import UploadError, bulk_upload, upload_document
@@ -100,12 +101,23 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
     except RateLimited as exc:
         return _rate_limited(request, template, form, exc)
+    except AccountSuspended as exc:
+        form.add_error(None, str(exc))
+        return render(request, template, {"form": form}, status=403)
     except UploadError as exc:
         form.add_upload_error(exc)
         return render(request, template, {"form": form}, status=413 if form.too_large else 400)
     if not result.created:
         return render(request, template, {"form": form, "duplicate": result.document}, status=409)
-    messages.success(request, "Thank you: your document is uploaded.")
+    if result.findings:
+        messages.warning(
+            request,
+            "Your document is stored but held for a moderator: "
+            + "; ".join(finding.reason for finding in result.findings)
+            + " Edit the text below, or ask for a review.",
+        )
+    else:
+        messages.success(request, "Thank you: your document is uploaded.")
     return redirect("documents:detail", pk=result.document.pk)
 
 
@@ -125,6 +137,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
         )
     except RateLimited as exc:
         return _rate_limited(request, template, form, exc)
+    except AccountSuspended as exc:
+        form.add_error(None, str(exc))
+        return render(request, template, {"form": form}, status=403)
     except UploadError as exc:
         form.add_error("file", exc.message)
         return render(request, template, {"form": form}, status=413 if exc.too_large else 400)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from safedata.documents.access import REMOVED_MESSAGE, DocumentGone, viewable_document
 from safedata.documents.browse import SORTS, BrowseQuery, InvalidFilterError
 from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
 
@@ -41,9 +42,17 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One visible document with its consensus; hidden or removed ones are 404.
+    """One document with its consensus: 404 when held or hidden (except to its uploader and
+    the moderators), 410 when removed.
 
-    The vote panel comes from ``voting`` (``{% vote_panel %}``), the layer above.
+    The vote panel comes from ``voting`` (``{% vote_panel %}``) and the moderation
+    notice and report link from ``moderation`` (``{% moderation_box %}``), the layers above.
     """
-    document = get_object_or_404(Document.objects.public().select_related("uploader"), pk=pk)
+    try:
+        document = viewable_document(pk, request.user)
+    except Document.DoesNotExist as exc:
+        raise Http404("No such document.") from exc
+    except DocumentGone:
+        context = {"message": REMOVED_MESSAGE, "document_id": pk}
+        return render(request, "documents/gone.html", context, status=410)
     return render(request, "documents/detail.html", {"document": document})

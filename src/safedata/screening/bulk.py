@@ -15,6 +15,7 @@ from typing import Any
 
 from safedata.records.jsontext import JsonInputError, parse_json
 from safedata.screening.base import Limits, ScreeningError, byte_checks, run_checks
+from safedata.screening.policy import PolicySettings
 from safedata.screening.upload import Metadata, ScreenedUpload, UploadRules, screen_upload
 
 FIELDS = ("text", "title", "source_url", "license", "language")
@@ -38,8 +39,14 @@ class LineResult:
     duplicate_of_line: int | None = None
 
 
-def parse_jsonl(data: bytes, limits: Limits, *, licenses: Collection[str]) -> list[LineResult]:
-    """Judge every non-blank line of a JSONL file.
+def parse_jsonl(
+    data: bytes,
+    limits: Limits,
+    *,
+    licenses: Collection[str],
+    policy: PolicySettings | None = None,
+) -> list[LineResult]:
+    """Judge every non-blank line of a JSONL file (``policy``: the policy checks that run).
 
     Raises ``ScreeningError`` when the file as a whole is unacceptable (too large,
     empty, binary, too many lines); otherwise each line is accepted, rejected
@@ -55,7 +62,7 @@ def parse_jsonl(data: bytes, limits: Limits, *, licenses: Collection[str]) -> li
             "too-many-lines",
             f"The file has {len(lines):,} lines; the limit is {limits.max_lines:,} per file.",
         )
-    return _judge_lines(lines, UploadRules(limits, licenses))
+    return _judge_lines(lines, UploadRules(limits, licenses, policy or PolicySettings()))
 
 
 def _non_blank_lines(data: bytes) -> Iterator[tuple[int, bytes]]:

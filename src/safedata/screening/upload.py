@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from safedata.records import text_sha256
 from safedata.screening.base import Limits, ScreeningError, screen_bytes, screen_text
-from safedata.screening.policy import Finding
+from safedata.screening.policy import Finding, PolicySettings, find_policy_issues
 
 MAX_TITLE_CHARS = 300
 """Longest accepted title, in characters after trimming."""
@@ -32,6 +32,8 @@ class UploadRules:
     """Size limits of the content."""
     licenses: Collection[str]
     """Accepted licence codes; the empty string accepts an unknown licence."""
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    """Which policy checks run (``SCREEN_*`` settings); their findings hold an upload."""
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,17 @@ def screen_upload(content: str | bytes, metadata: Metadata, rules: UploadRules) 
         source_url=validate_source_url(metadata.source_url),
         license=validate_license(metadata.license, rules.licenses),
         language=validate_language(metadata.language),
-        findings=policy_findings(text),
+        findings=policy_findings(text, rules.policy),
     )
 
 
-def policy_findings(text: str) -> tuple[Finding, ...]:
-    """What the policy checks found in an accepted text; empty until holding exists.
+def policy_findings(text: str, policy: PolicySettings) -> tuple[Finding, ...]:
+    """What the enabled policy checks found in an accepted text, most severe first.
 
     The one place where checks that hold an upload back, rather than reject it,
-    plug into the pipeline: with holding built, this returns
-    ``safedata.screening.policy.find_policy_issues`` for the enabled checks.
+    plug into the pipeline: an upload with findings is stored held for a moderator.
     """
-    return ()
+    return tuple(find_policy_issues(text, policy.disabled))
 
 
 def _screened_content(content: str | bytes, limits: Limits) -> str:

@@ -1,0 +1,1 @@
+"""Moderation: holds, reports, decisions, takedowns and appeals (``services`` is the one entry)."""
