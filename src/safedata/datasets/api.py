@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from safedata.apiauth import AuthedRequest, SignedInRequest, public, signed_in
-from safedata.apierrors import ApiError
+from safedata.apierrors import ApiError, error_response
 from safedata.apischemas import ErrorOut
-from safedata.datasets import services
+from safedata.datasets import services, viewer
 from safedata.datasets.models import Snapshot
 from safedata.datasets.ranges import file_response
 from safedata.documents.filters import DocumentFilter, FilterError, FilterQuery
@@ -21,6 +24,9 @@ from safedata.records import formats, media_type
 router = Router(tags=["dataset"])
 
 _TOKEN_PARAMS = ("token", "access_token", "api_key", "key")
+URL_CREDENTIALS_MESSAGE = (
+    "Never put a token in a URL; send it as the 'Authorization: Bearer <token>' header."
+)
 _PUBLIC_FILES = ("README.md", "manifest.json")
 _CONTENT_TYPES = {
     "markdown": "text/markdown; charset=utf-8",
@@ -57,18 +63,40 @@ class PreviewOut(Schema):
     rows: list[dict[str, Any]]
 
 
-def refuse_token_in_url(request: HttpRequest) -> None:
-    """Tokens end up in logs and browser history when sent in a URL: refuse them outright."""
-    if any(name in request.GET for name in _TOKEN_PARAMS):
-        raise ApiError(
-            400,
-            "token_in_url",
-            "Never put a token in a URL; send it as the 'Authorization: Bearer <token>' header.",
-        )
+def no_token_in_url(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an operation: a token in the URL is a 400, checked before authentication.
+
+    Tokens end up in logs and browser history when sent in a URL. Refusing them
+    ahead of authentication gives the same answer to everyone, signed in or not.
+    """
+
+    @wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if any(name in request.GET for name in _TOKEN_PARAMS):
+            return error_response(400, "token_in_url", URL_CREDENTIALS_MESSAGE)
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+def without_body(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a GET operation that also answers HEAD: the same status and headers, no body."""
+
+    @wraps(run)
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = run(request, *args, **kwargs)
+        if request.method != "HEAD":
+            return response
+        head = HttpResponse(status=response.status_code)
+        for name, value in response.items():
+            head[name] = value
+        response.close()
+        return head
+
+    return answered
 
 
 def _view(request: HttpRequest, filters: FilterQuery) -> DocumentFilter:
-    refuse_token_in_url(request)
     try:
         return filters.to_filter()
     except FilterError as error:
@@ -88,28 +116,33 @@ def _content_type(fmt: str) -> str:
     return _CONTENT_TYPES.get(fmt, "application/octet-stream")
 
 
-@router.get(
+@router.api_operation(
+    ["GET", "HEAD"],
     "/dataset",
     auth=signed_in,
     response={200: None, 400: ErrorOut, 401: ErrorOut},
     summary="Download the dataset (live, streamed)",
 )
+@decorate_view(without_body, no_token_in_url)
 def download(
     request: HttpRequest, filters: Query[FilterQuery], format: str = "jsonl"
 ) -> StreamingHttpResponse:
     """Every visible document matching the filters, as JSONL, Parquet or CSV.
 
-    Needs a signed-in session or ``Authorization: Bearer <token>``.
+    Needs a signed-in session or ``Authorization: Bearer <token>``. HEAD answers
+    with the same status and headers and no body.
     """
     view = _view(request, filters)
     return services.live_download(view, _format(format))
 
 
-@router.get(
+@router.api_operation(
+    ["GET", "HEAD"],
     "/dataset/preview",
     response={200: PreviewOut, 400: ErrorOut},
     summary="Preview a filtered view",
 )
+@decorate_view(without_body, no_token_in_url)
 def preview(request: HttpRequest, filters: Query[FilterQuery]) -> dict[str, Any]:
     """The first 100 rows of a filtered view and its row count; open to everyone."""
     total, rows = services.preview(_view(request, filters))
@@ -162,11 +195,11 @@ def create_snapshot(request: SignedInRequest, payload: SnapshotIn) -> Status[Sna
     auth=public,
     summary="Download a snapshot file (HTTP Range supported)",
 )
+@decorate_view(no_token_in_url)
 def snapshot_file(
     request: AuthedRequest, version: str, name: str
 ) -> HttpResponse | StreamingHttpResponse:
     """The card and manifest are open to all; data files need an account."""
-    refuse_token_in_url(request)
     snapshot = _published(version)
     caller = request.auth
     if name not in _PUBLIC_FILES and caller.user is None:
@@ -189,9 +222,10 @@ def snapshot_file(
 @router.get(
     "/exports/sft",
     auth=signed_in,
-    response={200: None, 400: ErrorOut, 401: ErrorOut},
+    response={200: None, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Fine-tuning preset (great documents)",
 )
+@decorate_view(no_token_in_url)
 def export_sft(
     request: HttpRequest,
     split: str = "train",
@@ -199,11 +233,14 @@ def export_sft(
     min_votes: int = 3,
     min_confidence: float = 0.75,
 ) -> StreamingHttpResponse:
-    """One split of the fine-tuning export, built now: ``{"text": ...}`` rows."""
+    """One split of the fine-tuning export, built now: ``{"text": ...}`` rows.
+
+    A split no document meets is a 404 ``empty_split`` saying so, never an empty file
+    (which ``datasets.load_dataset`` cannot read).
+    """
     from safedata.datasets.exporters import EXPORT_FORMATS
     from safedata.datasets.exporters.sft import SPLITS, SftOptions
 
-    refuse_token_in_url(request)
     if split not in SPLITS or format not in EXPORT_FORMATS:
         raise ApiError(
             400,
@@ -214,4 +251,12 @@ def export_sft(
         options = SftOptions(min_votes=min_votes, min_confidence=min_confidence)
     except ValueError as error:
         raise ApiError(400, "invalid_request", str(error)) from None
+    if not viewer.sft_counts(options)[split]:
+        raise ApiError(
+            404,
+            "empty_split",
+            f"No document meets the fine-tuning preset for the {split} split yet "
+            f"(label great, at least {options.min_votes} votes, confidence at least "
+            f"{options.min_confidence:g}, near-duplicates removed), so there is no file to send.",
+        )
     return services.sft_download(split, format, options)

@@ -8,4 +8,5 @@ app_name = "datasets"
 urlpatterns = [
     path("dataset/", views.dataset, name="dataset"),
     path("dataset/snapshots/", views.snapshots, name="snapshots"),
+    path("dataset/snapshots/<str:version>/card/", views.card, name="card"),
 ]

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, FloatField, QuerySet
+from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -74,7 +74,8 @@ def matching(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
     """The documents matching ``query``, annotated with ``search_rank``; none if it has no word."""
     terms = words(query)
     if not terms:
-        return documents.none()
+        # Not .none(): raw-SQL readers (datasets.rows.fetch_rows) need a query that compiles.
+        return documents.filter(pk__isnull=True).annotate(**{RANK: Value(0.0)})
     if connections[documents.db].vendor == "postgresql":
         tsquery = _postgres_query(terms)
         found = documents.alias(search_vector=_VECTOR).filter(search_vector=tsquery)
