@@ -232,17 +232,13 @@ class Fit:
 
     def consensus(self, doc: int) -> WeightedConsensus:
         """The verdict on document ``doc``, as the vote path stores it."""
-        t = self.table
-        return WeightedConsensus(
-            label=LABELS[int(t["label"][doc])],
-            score=float(t["score"][doc]),
-            confidence=float(t["confidence"][doc]),
-            status=_STATUS[int(t["status"][doc])],
-            counts=Counts(*(int(x) for x in self.counts[doc])),
-            score_interval=(float(t["low"][doc]), float(t["high"][doc])),
-            posterior=tuple(round(float(x), _DECIMALS) for x in self.posterior[doc]),  # type: ignore[arg-type]
-            effective_votes=round(float(self.effective_votes[doc]), _DECIMALS),
-            quarantined=int(self.quarantined[doc]),
+        return _verdict(
+            self.table,
+            doc,
+            Counts(*(int(x) for x in self.counts[doc])),
+            self.posterior[doc],
+            float(self.effective_votes[doc]),
+            int(self.quarantined[doc]),
         )
 
     def voter_matrix(self, voter: int) -> tuple[float, ...]:
@@ -546,15 +542,27 @@ def document_consensus(
         weights[i] = vote.weight * (column.max() - column.min()) / unit
     posterior = _softmax(log_t[None, :])
     table = summarise(posterior, np.array([sum(counts)]), params)
+    return _verdict(table, 0, Counts(*counts), posterior[0], float(weights.sum()), quarantined)
+
+
+def _verdict(
+    table: dict[str, NDArray[Any]],
+    row: int,
+    counts: Counts,
+    posterior: NDArray[np.float64],
+    effective_votes: float,
+    quarantined: int,
+) -> WeightedConsensus:
+    """Row ``row`` of a ``summarise`` table as the value the vote path stores."""
     return WeightedConsensus(
-        label=LABELS[int(table["label"][0])],
-        score=float(table["score"][0]),
-        confidence=float(table["confidence"][0]),
-        status=_STATUS[int(table["status"][0])],
-        counts=Counts(*counts),
-        score_interval=(float(table["low"][0]), float(table["high"][0])),
-        posterior=tuple(round(float(x), _DECIMALS) for x in posterior[0]),  # type: ignore[arg-type]
-        effective_votes=round(float(weights.sum()), _DECIMALS),
+        label=LABELS[int(table["label"][row])],
+        score=float(table["score"][row]),
+        confidence=float(table["confidence"][row]),
+        status=_STATUS[int(table["status"][row])],
+        counts=counts,
+        score_interval=(float(table["low"][row]), float(table["high"][row])),
+        posterior=tuple(round(float(x), _DECIMALS) for x in posterior),  # type: ignore[arg-type]
+        effective_votes=round(effective_votes, _DECIMALS),
         quarantined=quarantined,
     )
 
