@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "snapshot": "safedata.datasets.commands:snapshot",
     "export": "safedata.datasets.commands:export",
     "demo": "safedata.demo.commands:demo",
+    "consensus": "safedata.voting.commands:consensus",
     "serve": "safedata.cli:serve",
     "manage": "safedata.cli:manage",
 }

@@ -76,3 +76,25 @@ def test_changing_votes_from_many_voters_keep_exact_tallies(document: Document) 
     document.refresh_from_db()
     assert [document.votes_unsafe, document.votes_neutral, document.votes_great] == stored
     assert document.votes_total == sum(stored) == 20
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("unlimited")
+@pytest.mark.parametrize(
+    "ratings",
+    [("great", "great"), ("great", "unsafe")],
+    ids=["same-rating-counted-once", "different-rating-not-counted-as-new"],
+)
+def test_two_simultaneous_first_votes_by_one_voter(
+    member: User, make_document: Callable[..., Any], ratings: tuple[str, str]
+) -> None:
+    """Neither counts both first votes, nor counts the later one as a new vote."""
+    documents = [make_document(f"Race text number {n}.") for n in range(10)]
+    voter = Voter(key=member.voter_key, user=member)
+    for document in documents:
+        assert _hammer(lambda i, d=document: cast_vote(d.pk, voter, ratings[i]), 2) == []
+    for document in documents:
+        document.refresh_from_db()
+        stored = Vote.objects.get(document=document, voter_key=voter.key).rating
+        assert document.votes_total == 1
+        assert getattr(document, f"votes_{stored}") == 1

@@ -162,7 +162,7 @@ class ConsensusFit(models.Model):
     iterations = models.PositiveIntegerField()
     converged = models.BooleanField()
     seconds = models.FloatField()
-    """Wall time of the whole recompute: read, fit and write back."""
+    """Wall time of reading the votes and fitting (the write-back follows)."""
 
     class Meta:
         get_latest_by = "id"
