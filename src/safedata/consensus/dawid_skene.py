@@ -441,13 +441,19 @@ def vote_weights(
     """
     base = params.base_matrix()
     unit = float(np.log(base[0, 0]) - np.log(base[0, 1]))
-    matrices = np.where(
-        votes.independent[:, None],
-        confusion[votes.voter, :, votes.rating],
-        pooled[votes.voter_class, :, votes.rating],
+    own, shared = _spread(confusion).ravel(), _spread(pooled).ravel()  # per (voter, rating)
+    spread = np.where(
+        votes.independent,
+        own[votes.voter * K + votes.rating],
+        shared[votes.voter_class * K + votes.rating],
     )
+    return np.asarray(votes.weight * spread / unit, dtype=np.float64)
+
+
+def _spread(matrices: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per matrix and rating r, max_k − min_k of log M[k, r]."""
     logs = np.log(np.maximum(matrices, _FLOOR))
-    return np.asarray(votes.weight * (logs.max(axis=1) - logs.min(axis=1)) / unit, dtype=np.float64)
+    return np.asarray(logs.max(axis=-2) - logs.min(axis=-2), dtype=np.float64)
 
 
 def summarise(
