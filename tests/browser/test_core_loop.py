@@ -75,6 +75,8 @@ def upload(page: Page, base: str, title: str, text: str) -> int:
 
 
 def current_document(page: Page) -> int:
+    # A new document takes keys once it has been on screen for a moment (site.js).
+    expect(page.locator("[data-review-stage]")).to_have_attribute("data-ready", "true")
     card = page.locator("[data-review-stage] [data-document-id]")
     expect(card).to_be_visible()
     return int(card.get_attribute("data-document-id") or 0)

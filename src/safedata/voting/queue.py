@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,6 +35,8 @@ TOP_K = 10
 """How many of an uploader's best-ranked documents the final draw considers."""
 MAX_UPLOADERS = 1000
 """Upper bound on the uploaders read from one tier (keeps the query bounded)."""
+WAITING_CAP = 1000
+"""The progress strip counts waiting documents up to this many, then says "1,000+"."""
 
 _rng = random.SystemRandom()
 
@@ -114,3 +118,57 @@ def next_document(voter: Voter, exclude_ids: Iterable[int] = ()) -> Document | N
         # The tier moved on between the queries (concurrent votes): take the best left.
         return pool.order_by("votes_total", *ranking()).first()
     return _weighted_pick(top)
+
+
+def shown_again(voter: Voter, pk: int, exclude_ids: Iterable[int] = ()) -> Document | None:
+    """Document ``pk`` if ``voter`` may still review it (a refused vote, an undone one)."""
+    return candidates(voter, exclude_ids).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the progress strip shows: the voter's votes so far and the documents left."""
+
+    rated: int
+    waiting: int
+    """Documents left for this voter, counted up to ``WAITING_CAP + 1``."""
+
+    cap: int = WAITING_CAP
+
+    @property
+    def waiting_capped(self) -> bool:
+        return self.waiting > self.cap
+
+
+def progress(voter: Voter, exclude_ids: Iterable[int] = ()) -> Progress:
+    """Two bounded counts: the voter's votes (an index range) and up to ``WAITING_CAP + 1`` left."""
+    rated = Vote.objects.filter(voter_key=voter.key).count()
+    waiting = candidates(voter, exclude_ids)[: WAITING_CAP + 1].count()
+    return Progress(rated=rated, waiting=waiting, cap=WAITING_CAP)
+
+
+class Empty(StrEnum):
+    """Why the queue has nothing for a voter: each case gets its own message and next step."""
+
+    NO_DOCUMENTS = "no_documents"
+    """Nothing public on the site yet."""
+    OWN_ONLY = "own_only"
+    """What is left unrated is the voter's own uploads."""
+    SKIPPED = "skipped"
+    """Only documents skipped in this session are left."""
+    DONE = "done"
+    """The voter has rated every document there is."""
+
+
+def why_empty(voter: Voter, exclude_ids: Iterable[int] = ()) -> Empty:
+    """The reason ``next_document`` found nothing (call it only then)."""
+    excluded = list(exclude_ids)
+    if not Document.objects.public().exists():
+        return Empty.NO_DOCUMENTS
+    rated = Vote.objects.filter(voter_key=voter.key).values("document_id")
+    unrated = Document.objects.public().exclude(pk__in=rated)
+    if voter.user_id is not None and unrated.filter(uploader_id=voter.user_id).exists():
+        return Empty.OWN_ONLY
+    if excluded and candidates(voter).exists():
+        return Empty.SKIPPED
+    return Empty.DONE

@@ -38,23 +38,99 @@
     return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
   }
 
-  // Review page: 1, 2, 3 rate and s skips, by clicking the matching button, so that
-  // keyboard and pointer take exactly the same path (htmx request, CSRF header, disabling).
+  // A new document on the review page takes keys and clicks only once it has been on screen
+  // this long, so a key pressed twice in a row (or a double click) never rates a document
+  // nobody has seen. The server refuses what arrives sooner than its own, shorter minimum
+  // (MIN_VIEW_MS in voting/views.py).
+  var SETTLE_MS = 300;
+  var REVIEW_KEYS = { "1": "1", "2": "2", "3": "3", s: "s", r: "r", u: "u", backspace: "u" };
+
+  function reviewStage() {
+    return document.querySelector("[data-review-stage]");
+  }
+
+  function isReady(stage) {
+    return stage.getAttribute("data-ready") === "true";
+  }
+
+  // Two animation frames: the first runs before the new stage is painted, the second after.
+  function readyAfterShown(stage) {
+    stage.removeAttribute("data-ready");
+    window.requestAnimationFrame(function () {
+      window.requestAnimationFrame(function () {
+        window.setTimeout(function () {
+          if (stage.isConnected) stage.setAttribute("data-ready", "true");
+        }, SETTLE_MS);
+      });
+    });
+  }
+
+  function openDialog(id) {
+    var dialog = document.getElementById(id);
+    if (dialog && !dialog.open && dialog.showModal) dialog.showModal();
+  }
+
+  // Review page: 1, 2, 3 rate, s skips, u or Backspace undo and r reports, by clicking the
+  // matching button or link, so that keyboard and pointer take exactly the same path (htmx
+  // request, CSRF header, disabling, the guard above); ? lists every shortcut.
   function onKeydown(event) {
     if (event.defaultPrevented || event.repeat) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (isTyping(event.target)) return;
-    var stage = document.querySelector("[data-review-stage]");
+    if (isTyping(event.target) || document.querySelector("dialog[open]")) return;
+    var stage = reviewStage();
     if (!stage) return;
-    var key = event.key.toLowerCase();
-    if (["1", "2", "3", "s"].indexOf(key) === -1) return;
-    var button = stage.querySelector('button[data-key="' + key + '"]');
-    if (!button || button.disabled) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      openDialog("shortcuts");
+      return;
+    }
+    var key = REVIEW_KEYS[event.key.toLowerCase()];
+    if (!key) return;
+    var button = stage.querySelector('[data-key="' + key + '"]');
+    if (!button) return;
     event.preventDefault();
+    if (button.disabled || !isReady(stage)) return;
     // A key can arrive while htmx is still swapping in this stage, before it has wired the
     // new buttons; without this the click would fall back to a plain form post.
     if (window.htmx) window.htmx.process(stage);
     button.click();
+  }
+
+  // The same guard for the pointer: a click on a stage that is loading or has only just
+  // appeared is dropped before htmx (or the form) sees it.
+  function onClickCapture(event) {
+    var stage = reviewStage();
+    var control = event.target.closest && event.target.closest("[data-review-stage] button, [data-review-stage] a[data-key]");
+    if (stage && control && stage.contains(control) && !isReady(stage)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }
+
+  function onDialogOpener(event) {
+    var opener = event.target.closest && event.target.closest("[data-dialog-open]");
+    if (opener) openDialog(opener.getAttribute("data-dialog-open"));
+  }
+
+  function onBeforeRequest(event) {
+    var stage = reviewStage();
+    if (stage && event.detail.target === stage) stage.removeAttribute("data-ready");
+  }
+
+  // Nothing was swapped in (a server error, no network): the document on screen stays, and
+  // so does its readiness.
+  function onAfterRequest(event) {
+    var stage = reviewStage();
+    if (stage && event.detail.target === stage && stage.isConnected) stage.setAttribute("data-ready", "true");
+  }
+
+  function setUpReview() {
+    var stage = reviewStage();
+    if (!stage) return;
+    stage.setAttribute("data-ready", "true");
+    // The text has the focus, so PageDown and the arrow keys scroll it straight away.
+    var text = stage.querySelector(".review-text");
+    if (text && document.activeElement === document.body) text.focus({ preventScroll: true });
   }
 
   // htmx does not swap 4xx answers by default; regions marked data-swap-errors carry their
@@ -92,12 +168,18 @@
     var stage = document.querySelector("[data-review-stage]");
     var target = event.detail.target;
     if (!stage || !target || (target.isConnected && target !== stage)) return;
+    readyAfterShown(stage);
     var focusable = stage.querySelector(".review-text") || stage.querySelector("button, a");
     if (focusable) focusable.focus({ preventScroll: true });
   }
 
   setUpThemeToggle();
+  setUpReview();
   document.addEventListener("keydown", onKeydown);
+  document.addEventListener("click", onClickCapture, true);
+  document.addEventListener("click", onDialogOpener);
+  document.body.addEventListener("htmx:beforeRequest", onBeforeRequest);
+  document.body.addEventListener("htmx:afterRequest", onAfterRequest);
   document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
   document.body.addEventListener("htmx:responseError", onRequestFailed);
   document.body.addEventListener("htmx:sendError", onRequestFailed);
