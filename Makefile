@@ -8,7 +8,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run services test test-sqlite test-postgres test-pure lint typecheck fmt migrate benchmarks docs-cli clean
+.PHONY: run services test test-sqlite test-postgres test-pure test-faults fuzz lint audit typecheck fmt migrate benchmarks docs-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,14 +25,14 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 # Pure packages once; everything that touches the database on SQLite, then on PostgreSQL.
-test: $(STAMP) services lint typecheck test-pure test-sqlite test-postgres
+test: $(STAMP) services lint typecheck test-pure test-sqlite test-postgres test-faults
 
 # Chromium, PostgreSQL and Redis: installed (as root) or started when missing or down.
 services:
 	scripts/test-services
 
 test-pure: $(STAMP)
-	$(BIN)/pytest -m "not db_suite" -p no:cacheprovider
+	$(BIN)/pytest -m "not db_suite" -p no:cacheprovider --ignore=tests/faults
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -m db_suite -p no:cacheprovider
@@ -40,10 +40,24 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m db_suite -p no:cacheprovider
 
+# Crashes on loopback: gunicorn workers and master killed, a PostgreSQL of the test's own
+# stopped, a full disk, a backup restored. FAULT_ROUNDS=20 is the benchmark run.
+test-faults: $(STAMP)
+	$(BIN)/pytest tests/faults -p no:cacheprovider
+
+# Every parser at 10,000 examples (CI runs the same tests with the smaller default profile).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz -p no:cacheprovider -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r src --severity-level high
+
+# Known vulnerabilities in the installed packages (asks the PyPI advisory service).
+audit: $(STAMP)
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

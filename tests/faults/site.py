@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,7 @@ class Gunicorn:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    preexec: Callable[[], None] | None = None
 
     def start(self) -> None:
         command = [
@@ -130,7 +132,12 @@ class Gunicorn:
         ]
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self.preexec,
             )
         self.wait_ready()
 

@@ -60,6 +60,8 @@ def snapshot(
             )
     except services.DatasetError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a read-only folder: nothing was published
+        raise click.ClickException(f"Could not write the snapshot: {error.strerror}.") from None
 
 
 def _list_snapshots() -> None:
