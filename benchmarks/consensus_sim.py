@@ -178,15 +178,17 @@ def oracle(pool: Pool, votes: Votes) -> NDArray[np.int64]:
     return np.argmax(total + np.log(SHARES), axis=1)
 
 
-def all_methods(votes: Votes, use_ck: bool) -> tuple[dict[str, NDArray[np.int64]], Fit]:
+def all_methods(votes: Votes, ck: tuple[str, ...]) -> tuple[dict[str, NDArray[np.int64]], Fit]:
     v2 = fit(votes)
     labels = {"majority": majority(votes), "v1": dirichlet_labels(votes), "v2": v2.table["label"]}
-    if use_ck:
-        labels.update(crowd_kit(votes, CK_METHODS))
+    if ck:
+        labels.update(crowd_kit(votes, ck))
     return labels, v2
 
 
-def grid_cell(spam: int, k: int, seed: int, use_ck: bool) -> tuple[dict[str, float], int, float]:
+def grid_cell(
+    spam: int, k: int, seed: int, ck: tuple[str, ...]
+) -> tuple[dict[str, float], int, float]:
     rng = np.random.default_rng(seed)
     truth = rng.choice(3, DOCS, p=SHARES)
     pool = Pool.make(spam, rng)
@@ -196,19 +198,19 @@ def grid_cell(spam: int, k: int, seed: int, use_ck: bool) -> tuple[dict[str, flo
     rating = pool.rate(voters.ravel(), truth[doc], rng)
     box.cast(doc, voters.ravel(), rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
     votes = box.votes(DOCS, POOL)
-    labels, v2 = all_methods(votes, use_ck)
+    labels, v2 = all_methods(votes, ck)
     labels["oracle"] = oracle(pool, votes)
     return {m: float((lab == truth).mean()) for m, lab in labels.items()}, v2.iterations, v2.seconds
 
 
-def print_grid(cells: list[tuple[int, int]], seed: int, use_ck: bool) -> None:
-    methods = ["majority", "v1", "v2", *(CK_METHODS if use_ck else ()), "oracle"]
+def print_grid(cells: list[tuple[int, int]], seed: int, ck: tuple[str, ...]) -> None:
+    methods = ["majority", "v1", "v2", *ck, "oracle"]
     print("## Accuracy against the truth (5,000 documents, pool of 500)\n")
     print("| spam | k | " + " | ".join(methods) + " | v2 − best crowd-kit | v2 EM steps |")
     print("|---:|---:|" + "---:|" * (len(methods) + 2))
     for spam, k in cells:
-        acc, iterations, _ = grid_cell(spam, k, seed, use_ck)
-        best = max((acc[m] for m in CK_METHODS), default=float("nan")) if use_ck else float("nan")
+        acc, iterations, _ = grid_cell(spam, k, seed, ck)
+        best = max((acc[m] for m in ck), default=float("nan"))
         row = " | ".join(f"{100 * acc[m]:.1f}" for m in methods)
         print(
             f"| {spam} % | {k} | {row} | {100 * (acc['v2'] - best):+.1f} | {iterations} |",
@@ -290,17 +292,15 @@ def flips(
     return f"{int(flipped.sum())}/{int(was_great.sum())} ({int(strong.sum())}/{of_strong})"
 
 
-def run_attack(name: str, seed: int, use_ck: bool, follow: bool) -> None:
+def run_attack(name: str, seed: int, ck: tuple[str, ...], follow: bool) -> None:
     scene = build_scene(seed)
-    labels_before, fit_before = all_methods(scene.box.votes(scene.n_docs, scene.next_voter), use_ck)
+    labels_before, fit_before = all_methods(scene.box.votes(scene.n_docs, scene.next_voter), ck)
     attackers = scene.next_voter + np.arange(BRIGADE)
     scene.next_voter += BRIGADE
     print(f"\n### {name}\n")
     if follow:
         follow_published(scene, attackers, fit_before, seed)
-        labels_before, fit_before = all_methods(
-            scene.box.votes(scene.n_docs, scene.next_voter), use_ck
-        )
+        labels_before, fit_before = all_methods(scene.box.votes(scene.n_docs, scene.next_voter), ck)
         report_followers(fit_before, attackers)
     attack(scene, attackers, fit_before)
     votes = scene.box.votes(scene.n_docs, scene.next_voter)
@@ -311,7 +311,7 @@ def run_attack(name: str, seed: int, use_ck: bool, follow: bool) -> None:
         )
         live[t] = list(Label).index(consensus.label)
     counts_live = {"majority": majority(votes), "v1": dirichlet_labels(votes)}
-    refit, _ = all_methods(votes, use_ck)
+    refit, _ = all_methods(votes, ck)
     print(
         "Flips of targets labelled great before the attack: all targets "
         "(targets with 5 agreeing account votes).\n"
@@ -358,10 +358,13 @@ def main() -> None:
     parser.add_argument("--cells", nargs="*", help="spam:k pairs, e.g. 30:5 (default: the grid)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-crowdkit", action="store_true", help="skip the reference methods")
+    parser.add_argument(
+        "--crowdkit", nargs="+", choices=CK_METHODS, default=CK_METHODS, help="which of them"
+    )
     parser.add_argument("--no-grid", action="store_true")
     parser.add_argument("--no-attacks", action="store_true")
     args = parser.parse_args()
-    use_ck = not args.no_crowdkit
+    ck = () if args.no_crowdkit else tuple(args.crowdkit)
     cells = (
         [tuple(int(x) for x in c.split(":")) for c in args.cells]
         if args.cells
@@ -370,20 +373,20 @@ def main() -> None:
     started = time.perf_counter()
     print(f"v2 parameters: {DawidSkeneParams().as_dict()}\n")
     if not args.no_grid:
-        print_grid(cells, args.seed, use_ck)  # type: ignore[arg-type]
+        print_grid(cells, args.seed, ck)  # type: ignore[arg-type]
     if not args.no_attacks:
         print("\n## Attacks on 50 great documents with 5 honest account votes each")
         run_attack(
             "Brigade: 20 fresh anonymous identities vote unsafe (one address or 20)",
             args.seed,
-            use_ck,
+            ck,
             follow=False,
         )
         run_attack(
             "Consensus-followers: 20 identities vote along 100 published labels each, then "
             "vote unsafe",
             args.seed,
-            use_ck,
+            ck,
             follow=True,
         )
     print(f"\n({time.perf_counter() - started:.0f} s)")
