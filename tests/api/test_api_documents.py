@@ -53,9 +53,12 @@ def test_token_upload_creates_document(
     assert body["consensus"] == {
         "label": "neutral",
         "score": 0.0,
+        "score_interval": [-1.0, 1.0],
         "confidence": 0.0,
         "status": "needs_votes",
         "votes": {"unsafe": 0, "neutral": 0, "great": 0},
+        "effective_votes": 0.0,
+        "uncounted": 0,
     }
     assert body["model_prediction"] is None
     document = Document.objects.get(pk=body["id"])

@@ -177,3 +177,26 @@ def test_v2_weighs_a_new_anonymous_identity_below_an_account(
     assert anonymous.effective_votes < 0.5 * account.effective_votes
     assert anonymous.score < account.score
     assert "anonymous_trust" in weights.method_params()
+
+
+def test_document_page_and_api_say_why_with_the_interval(
+    method: str, document: Document, moderator: User, client: Client
+) -> None:
+    for voter in _voters(5, "u:r"):
+        cast_vote(document.pk, voter, "great")
+    cast_vote(document.pk, Voter(key="a:odd"), "unsafe")
+    odd = Vote.objects.filter(voter_key="a:odd")
+    services.set_votes_counted(odd, False, actor=moderator, reason="burst")
+    document.refresh_from_db()
+    low, high = document.score_low, document.score_high
+
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    assert "Based on 5 counted votes (0 unsafe, 0 neutral, 5 great)" in page
+    assert f"weighing {document.effective_votes:.1f} effective votes" in page
+    assert "1 vote quarantined or suspended, left out" in page
+    assert 'class="spectrum-interval"' in page
+
+    body = client.get(f"/api/v1/documents/{document.pk}").json()["consensus"]
+    assert body["score_interval"] == [low, high]
+    assert body["uncounted"] == 1
+    assert body["effective_votes"] == pytest.approx(document.effective_votes)
