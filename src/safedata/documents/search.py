@@ -23,6 +23,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connections
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -79,7 +80,9 @@ def matching(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
     if connections[documents.db].vendor == "postgresql":
         tsquery = _postgres_query(terms)
         found = documents.alias(search_vector=_VECTOR).filter(search_vector=tsquery)
-        return found.annotate(**{RANK: SearchRank(F("search_vector"), tsquery)})
+        # ts_rank is a float4: as a double it reads back exactly, so cursors compare equal.
+        rank = Cast(SearchRank(F("search_vector"), tsquery), FloatField())
+        return found.annotate(**{RANK: rank})
     match = [fts5_query(terms)]
     # Constant SQL; the only input, the FTS5 query, is a parameter.
     ids = RawSQL(_FTS_IDS, match)  # noqa: S611
