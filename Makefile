@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py shell --no-imports -c "from safedata.documents.models import Document; Document.objects.exists() or print('The database is empty. To try the site, load sample data: $(BIN)/safedata demo load')"
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -127,6 +127,9 @@ def test_make_run_serves_the_site_on_the_given_port(
     os.killpg(server.pid, signal.SIGTERM)
     output, _ = server.communicate(timeout=30)
     assert f"Serving on http://127.0.0.1:{port}/" in output
+    # A fresh clone's database is empty: make run says how to load the sample.
+    assert "The database is empty" in output
+    assert "safedata demo load" in output
 
 
 def test_services_script_is_a_no_op_when_everything_runs() -> None:
