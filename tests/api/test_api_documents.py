@@ -227,8 +227,8 @@ def test_every_persona_reads_a_visible_document(
     }
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "member", "uploader", "moderator"])
-def test_hidden_document_is_404_for_everyone(
+@pytest.mark.parametrize("persona", ["anonymous", "member"])
+def test_hidden_document_is_404_for_everyone_but_uploader_and_moderators(
     client: Client, document: Document, persona: str, request: pytest.FixtureRequest
 ) -> None:
     if persona != "anonymous":
@@ -237,6 +237,17 @@ def test_hidden_document_is_404_for_everyone(
     response = client.get(f"{URL}/{document.pk}")
     assert response.status_code == 404
     assert code_of(response) == "not_found"
+
+
+@pytest.mark.parametrize("persona", ["uploader", "moderator"])
+def test_hidden_document_is_open_to_its_uploader_and_moderators(
+    client: Client, document: Document, persona: str, request: pytest.FixtureRequest
+) -> None:
+    client.force_login(request.getfixturevalue(persona))
+    hide(document)
+    response = client.get(f"{URL}/{document.pk}")
+    assert response.status_code == 200
+    assert response.json()["id"] == document.pk
 
 
 def test_token_reads_and_revoked_token_is_refused(

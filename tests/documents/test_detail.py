@@ -106,12 +106,16 @@ def test_model_prediction_is_a_separate_box(rich_document: Any, client: Client) 
 
 @pytest.mark.parametrize("visibility", [Visibility.HELD, Visibility.HIDDEN, Visibility.REMOVED])
 @pytest.mark.parametrize("persona", ["anonymous", "member", "uploader", "moderator"])
-def test_documents_not_visible_are_404_for_everyone(
+def test_documents_not_visible_are_404_except_to_uploader_and_moderators_and_410_when_removed(
     visibility: str, persona: str, document: Any, request: pytest.FixtureRequest
 ) -> None:
     Document.objects.filter(pk=document.pk).update(visibility=visibility)
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
-    assert signed_in(user).get(f"/documents/{document.pk}/").status_code == 404
+    status = signed_in(user).get(f"/documents/{document.pk}/").status_code
+    if visibility == Visibility.REMOVED:
+        assert status == 410
+    else:
+        assert status == (200 if persona in ("uploader", "moderator") else 404)
 
 
 def test_unknown_document_is_404(client: Client, db: None) -> None:

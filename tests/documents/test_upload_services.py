@@ -123,14 +123,23 @@ def test_bulk_detects_missing_languages(member: Any) -> None:
     assert [row.document.language for row in report.rows] == ["en", "de"]  # type: ignore[union-attr]
 
 
-def test_bulk_never_links_a_withdrawn_document(member: Any, make_document: Any) -> None:
+@pytest.mark.parametrize(
+    ("visibility", "reason"),
+    [
+        (Visibility.HIDDEN, "Uploaded before and withdrawn from the dataset."),
+        (Visibility.REMOVED, services.REMOVED_TEXT_MESSAGE),
+    ],
+)
+def test_bulk_never_links_a_withdrawn_document(
+    member: Any, make_document: Any, visibility: str, reason: str
+) -> None:
     withdrawn = make_document(ENGLISH)
-    withdrawn.visibility = Visibility.REMOVED
+    withdrawn.visibility = visibility
     withdrawn.save(update_fields=["visibility"])
     report = bulk_upload(_jsonl({"text": ENGLISH}), member, aup_accepted=True)
     row = report.rows[0]
     assert (row.status, row.document) == (LineStatus.DUPLICATE, None)
-    assert row.reason == "Uploaded before and withdrawn from the dataset."
+    assert row.reason == reason
 
 
 def test_bulk_file_problems_store_nothing(member: Any, settings: Any) -> None:

@@ -85,14 +85,26 @@ def test_duplicate_by_another_member_points_to_the_existing_document(
     assert Document.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("visibility", "message"),
+    [
+        (Visibility.HIDDEN, "withdrawn from the dataset"),
+        (Visibility.REMOVED, "removed by the moderators"),
+    ],
+)
 def test_duplicate_of_a_withdrawn_document_gives_no_link(
-    post_upload: Post, client_for: ClientFor, document: Document, member: Any
+    post_upload: Post,
+    client_for: ClientFor,
+    document: Document,
+    member: Any,
+    visibility: str,
+    message: str,
 ) -> None:
-    document.visibility = Visibility.REMOVED
+    document.visibility = visibility
     document.save(update_fields=["visibility"])
     response = post_upload(client_for(member), text=document.text)
     assert response.status_code == 409
-    assert "withdrawn from the dataset" in response.content.decode()
+    assert message in response.content.decode()
     assert f"/documents/{document.pk}/" not in response.content.decode()
 
 

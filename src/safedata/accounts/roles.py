@@ -26,8 +26,8 @@ class AccountSuspended(PermissionError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Your account is suspended by the moderators: you cannot upload, vote or report. "
-            "See your profile for the reason and how to appeal."
+            "Your account is suspended by the moderators: you cannot upload, vote or report "
+            "until they reinstate it."
         )
 
 
