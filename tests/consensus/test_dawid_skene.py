@@ -301,4 +301,17 @@ def test_params_are_checked_and_recorded() -> None:
         DawidSkeneParams(anonymous_trust=0)
     recorded = DawidSkeneParams.from_consensus_params(ConsensusParams(threshold=0.9)).as_dict()
     assert recorded["threshold"] == 0.9
-    assert recorded["anonymous_trust"] == 0.1
+    assert recorded["anonymous_trust"] == 0.05
+
+
+def test_worked_example_from_the_docs() -> None:
+    # docs/consensus.md: 3 great votes from new accounts, 2 unsafe from new anonymous identities.
+    state = ModelState.initial(DawidSkeneParams())
+    votes = [LiveVote(Label.GREAT)] * 3 + [LiveVote(Label.UNSAFE, VoterClass.ANONYMOUS)] * 2
+    result = document_consensus(votes, state)
+    assert result.posterior == pytest.approx((0.0113, 0.0096, 0.9790), abs=1e-4)
+    assert result.score == pytest.approx(0.968, abs=1e-3)
+    assert result.score_interval == (1.0, 1.0)
+    assert result.status is Status.SETTLED
+    brigade = [LiveVote(Label.GREAT)] * 3 + [LiveVote(Label.UNSAFE, VoterClass.ANONYMOUS)] * 20
+    assert document_consensus(brigade, state).confidence == pytest.approx(0.943, abs=1e-3)

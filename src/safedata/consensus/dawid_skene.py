@@ -71,8 +71,8 @@ class DawidSkeneParams:
     """The same for anonymous identities: larger, so they need more votes to stand apart."""
     account_trust: float = 1.0
     """Share of the learned account pool kept in a new account's matrix (rest uniform)."""
-    anonymous_trust: float = 0.1
-    """Share kept for a new anonymous identity: its vote carries about a tenth of the evidence."""
+    anonymous_trust: float = 0.05
+    """Share kept for a new anonymous identity: its vote carries about 1/20 of the evidence."""
     pool_accuracy: float = 0.7
     """Diagonal of the matrix each class pool starts from before any vote is seen."""
     pool_strength: float = 10.0
