@@ -17,7 +17,7 @@ from safedata.records import Record
 
 
 def test_backends_are_registered() -> None:
-    assert backend_names() == ["embed", "fasttext", "static"]
+    assert backend_names() == ["blend", "embed", "fasttext", "static"]
     with pytest.raises(ValueError, match="unknown backend 'svm'"):
         get_backend("svm")
 
@@ -28,7 +28,7 @@ def test_missing_extra_names_the_pip_command() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["static", "embed"])
+@pytest.mark.parametrize("backend", ["static", "embed", "blend"])
 def test_embedding_backend_trains_saves_and_loads(
     backend: str,
     tmp_path: Path,

@@ -1,12 +1,13 @@
 """Classifier backends: registered classes with one interface (see ``Backend``).
 
-``fasttext`` needs only the base install; ``static`` and ``embed`` import
-their libraries lazily and name the extra to install when they are missing.
+``fasttext`` needs only the base install; ``static``, ``blend`` (fastText and
+static together) and ``embed`` import their libraries lazily and name the
+extra to install when they are missing.
 """
 
 from __future__ import annotations
 
-from safedata.classify.backends import embed, fasttext, static  # noqa: F401  (registers them)
+from safedata.classify.backends import blend, embed, fasttext, static  # noqa: F401  (registers them)
 from safedata.classify.backends.base import (
     Backend,
     DivergedError,
