@@ -115,7 +115,7 @@ def test_jsonl_line_is_readable_utf8_in_schema_order(
     line = (tmp_path / "d.jsonl").read_text(encoding="utf-8")
     assert line.startswith('{"id":7,"text":"café","title":"Title",')
     assert '"uploaded_at":"2024-05-01T12:30:15.123Z"' in line
-    assert line.endswith('"status":"settled"}\n')
+    assert line.endswith('"status":"settled","score_low":-1.0,"score_high":1.0}\n')
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

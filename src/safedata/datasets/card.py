@@ -167,6 +167,25 @@ def _files_table(files: list[dict[str, Any]]) -> list[str]:
     return ["| file | rows | bytes | SHA-256 |", "|---|---:|---:|---|", *rows, ""]
 
 
+_METHOD_TEXT: dict[str, tuple[str, ...]] = {
+    "dirichlet-v1": (
+        "Each vote adds to a Dirichlet posterior over the three ratings (a symmetric prior of",
+        "`prior` pseudo-votes each). `score` is the posterior mean on the spectrum unsafe -1,",
+        "neutral 0, great +1; `confidence` is the posterior probability that `label` is",
+        "the majority rating.",
+    ),
+    "dawid-skene-v2": (
+        "A Dawid-Skene model weighs each voter by a confusion matrix learned by EM from the",
+        "votes they cast before they could see a tally, shrunk toward their class's pooled",
+        "matrix (accounts, and anonymous identities under a weaker prior); quarantined votes",
+        "and those of suspended members are left out. `score` is the posterior mean on the",
+        "spectrum unsafe -1, neutral 0, great +1; `confidence` is the posterior probability",
+        "of `label`.",
+    ),
+}
+"""What each consensus method does, in the card's words."""
+
+
 def render_card(snapshot: Snapshot, stats: SnapshotStats, files: list[dict[str, Any]]) -> str:
     """``README.md`` of a release: front matter, then a datasheet."""
     params = snapshot.consensus_params
@@ -202,13 +221,13 @@ def render_card(snapshot: Snapshot, stats: SnapshotStats, files: list[dict[str, 
         "",
         "## How ratings are aggregated",
         "",
-        f"Consensus method `{snapshot.consensus_method}` with {params_text}. Each vote adds",
-        "to a Dirichlet posterior over the three ratings (a symmetric prior of `prior`",
-        "pseudo-votes each). `score` is the posterior mean on the spectrum unsafe -1,",
-        "neutral 0, great +1; `confidence` is the posterior probability that `label` is",
-        "the majority rating. A document with at least `min_votes` votes is `settled`",
+        f"Consensus method `{snapshot.consensus_method}` with {params_text}.",
+        *_METHOD_TEXT.get(snapshot.consensus_method, ()),
+        "A document with at least `min_votes` votes is `settled`",
         "when confidence reaches `threshold`, `contested` when the runner-up's reaches",
-        "`contested_share`, and otherwise still `needs_votes`.",
+        "`contested_share`, and otherwise still `needs_votes`. `score_low` and",
+        "`score_high` give the shortest interval of spectrum values holding 90 % of the",
+        "belief (`[-1, 1]` in releases made before it existed).",
         "",
         "## Known limitations",
         "",

@@ -81,6 +81,9 @@ class SnapshotRow(models.Model):
     label = models.CharField(max_length=16, choices=ConsensusLabel.choices)
     confidence = models.FloatField()
     status = models.CharField(max_length=16, choices=ConsensusStatus.choices)
+    score_low = models.FloatField(default=-1.0)
+    """Rows of releases made before the score interval existed hold [-1, 1]."""
+    score_high = models.FloatField(default=1.0)
 
     class Meta:
         constraints = [

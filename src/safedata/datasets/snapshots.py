@@ -46,6 +46,7 @@ from safedata.moderation import services as moderation
 from safedata.records import FIELD_NAMES, all_or_nothing, formats, open_writer
 from safedata.records.dbrows import to_batch
 from safedata.records.files import atomic_write_bytes, file_sha256
+from safedata.voting import weights
 
 SNAPSHOT_FORMATS: tuple[str, ...] = ("parquet", "jsonl.zst")
 DATA_NAME = "documents"
@@ -65,6 +66,8 @@ _FROZEN_COPY = (
     "label",
     "confidence",
     "status",
+    "score_low",
+    "score_high",
 )
 FROZEN_COLUMNS: tuple[str, ...] = tuple(
     "document_id" if name == "id" else name for name in FIELD_NAMES if name != "text"
@@ -251,8 +254,8 @@ def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -
                 version=version,
                 created_at=timezone.now().replace(microsecond=0),
                 formats=list(snapshot_formats),
-                consensus_method=settings.SAFEDATA_CONSENSUS_METHOD,
-                consensus_params=settings.SAFEDATA_CONSENSUS.as_dict(),
+                consensus_method=weights.method_id(),
+                consensus_params=weights.method_params(),
                 code_version=code_version(),
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )

@@ -21,7 +21,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from safedata.records.base import RecordReader, RecordWriter, register_reader, register_writer
 from safedata.records.errors import RecordFormatError
 from safedata.records.jsonl import iso_timestamp
-from safedata.records.schema import FIELD_NAMES, SCHEMA, rows_to_batch, validate_row
+from safedata.records.schema import (
+    FIELD_NAMES,
+    SCHEMA,
+    missing_fields,
+    rows_to_batch,
+    validate_row,
+)
 
 
 def _cell(value: Any) -> str:
@@ -117,7 +123,7 @@ class CsvReader(RecordReader):
             raise RecordFormatError.at(str(path), 1, "empty file, expected a header row") from None
         except (UnicodeDecodeError, csv.Error) as error:
             raise RecordFormatError.at(str(path), 1, str(error)) from None
-        missing = [name for name in FIELD_NAMES if name not in header]
+        missing = missing_fields(header)
         if missing:
             raise RecordFormatError.at(str(path), 1, f"missing column(s): {', '.join(missing)}")
         return header, _numbered(path, reader)

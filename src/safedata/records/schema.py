@@ -48,14 +48,24 @@ _FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("label", pa.string(), f"Consensus label: {_one_of(LABEL_VALUES)}."),
     ("confidence", pa.float64(), "Probability in [0, 1] that the label is the majority rating."),
     ("status", pa.string(), f"Review status: {_one_of(STATUS_VALUES)}."),
+    (
+        "score_low",
+        pa.float64(),
+        "Lower end of the score interval (-1, 0 or +1) holding 90 % of the consensus belief.",
+    ),
+    ("score_high", pa.float64(), "Upper end of the score interval; [-1, 1] says nothing is known."),
 )
+
+ADDED_IN_V2: dict[str, float] = {"score_low": -1.0, "score_high": 1.0}
+"""Fields that format version 1 files lack, with the value a reader fills in for them
+(the interval that claims nothing), so that every older snapshot stays readable."""
 
 SCHEMA: pa.Schema = pa.schema(
     [
         pa.field(name, dtype, nullable=name != "id", metadata={"description": text})
         for name, dtype, text in _FIELDS
     ],
-    metadata={"format": "safedata.records", "format_version": "1"},
+    metadata={"format": "safedata.records", "format_version": "2"},
 )
 """The Arrow schema of a record, with a description of each field in its metadata."""
 
@@ -147,6 +157,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "label": _choice(LABEL_VALUES),
     "confidence": _float_in(0.0, 1.0),
     "status": _choice(STATUS_VALUES),
+    "score_low": _float_in(-1.0, 1.0),
+    "score_high": _float_in(-1.0, 1.0),
 }
 
 
@@ -155,10 +167,21 @@ def validate_row(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
     Raises ``RecordFormatError`` naming the missing field or the field with a bad value.
     """
-    missing = [name for name in FIELD_NAMES if name not in row]
+    missing = missing_fields(row)
     if missing:
         raise RecordFormatError(f"missing field(s): {', '.join(missing)}")
-    return tuple(_CHECKS[name](name, row[name]) for name in FIELD_NAMES)
+    values = tuple(
+        _CHECKS[name](name, row.get(name, ADDED_IN_V2.get(name))) for name in FIELD_NAMES
+    )
+    low, high = values[-2], values[-1]
+    if low > high:
+        raise RecordFormatError(f"field 'score_low': {low!r} is above score_high {high!r}")
+    return values
+
+
+def missing_fields(names: Mapping[str, Any] | Sequence[str]) -> list[str]:
+    """The schema fields not in ``names`` that a reader cannot fill in (``ADDED_IN_V2``)."""
+    return [name for name in FIELD_NAMES if name not in names and name not in ADDED_IN_V2]
 
 
 @dataclass(frozen=True)
@@ -184,6 +207,8 @@ class Record:
     label: str
     confidence: float
     status: str
+    score_low: float = -1.0
+    score_high: float = 1.0
 
     def __post_init__(self) -> None:
         values = validate_row({f.name: getattr(self, f.name) for f in fields(self)})
@@ -229,10 +254,15 @@ def conform_batch(
     Columns beyond the schema are dropped, or appended after it with ``keep_extra``.
     ``source`` names the data in error messages, which count rows from ``first_row``.
     """
-    missing = [name for name in FIELD_NAMES if name not in batch.schema.names]
+    missing = missing_fields(batch.schema.names)
     if missing:
         raise RecordFormatError.at(source, None, f"missing field(s): {', '.join(missing)}")
-    arrays = [_cast_column(batch.column(f.name), f, source, first_row) for f in SCHEMA]
+    arrays = [
+        _cast_column(batch.column(f.name), f, source, first_row)
+        if f.name in batch.schema.names
+        else pa.array([ADDED_IN_V2[f.name]] * batch.num_rows, type=f.type)
+        for f in SCHEMA
+    ]
     _check_values(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA), source, first_row)
     schema = SCHEMA
     if keep_extra:
@@ -274,6 +304,9 @@ def _value_rules(batch: pa.RecordBatch) -> list[tuple[str, pa.Array]]:
         ("content_sha256", pc.invert(sha)),
         ("score", _outside(batch.column("score"), -1.0, 1.0)),
         ("confidence", _outside(batch.column("confidence"), 0.0, 1.0)),
+        ("score_low", _outside(batch.column("score_low"), -1.0, 1.0)),
+        ("score_high", _outside(batch.column("score_high"), -1.0, 1.0)),
+        ("score_low", pc.greater(batch.column("score_low"), batch.column("score_high"))),
     ]
     return rules + [(name, pc.less(batch.column(name), 0)) for name in VOTE_FIELDS]
 
