@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -120,6 +121,18 @@ def database_url(transactional_db: None) -> str:
     user, host, port = config["USER"], config["HOST"] or "127.0.0.1", config["PORT"] or 5432
     password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
     return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This run's own shared file cache: runs side by side never share rate-limit counters."""
+    from django.test.utils import override_settings
+
+    from safedata.settings import cache_settings
+
+    directory = tmp_path_factory.mktemp("cache")
+    with override_settings(CACHES=cache_settings("", directory)):
+        yield directory
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,28 @@
-"""Fixed-window rate limits on Django's cache, keyed by voter, user or IP hash.
+"""Sliding-window rate limits on Django's cache, keyed by voter, member or address hash.
 
 Rates are text such as ``120/m``; the settings parse each one at start-up, so a
 typo stops the server instead of failing every request that hits the limit.
+
+The counters live in the default cache: Redis with ``REDIS_URL`` (every process
+of every machine), otherwise ``safedata.filecache.SharedFileCache`` (every
+process of one machine); both survive a worker's restart and count with atomic
+``add``/``incr`` only. Each limit keeps one counter per fixed window and
+estimates the last full period as the current window's count plus the previous
+window's, weighted by the share of it still inside the period (the "sliding
+window counter"): a client cannot get twice the rate by straddling a window
+boundary, as a plain fixed window allows. Refused actions are not counted, and
+``Retry-After`` says when the next one would be accepted. django-ratelimit 4.1
+was considered and not used: it counts in fixed windows only
+(``docs/deployment.md``, "Rate limits").
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import ipaddress
+import math
 import time
 from dataclasses import dataclass
 
@@ -18,6 +33,8 @@ from django.http import HttpRequest
 from safedata.clientaddr import client_address
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+IPV6_PREFIX = 64
+"""IPv6 clients are counted per /64: one subscriber usually holds a whole /64."""
 
 
 @dataclass(frozen=True)
@@ -41,31 +58,76 @@ def _parse(text: str) -> Rate:
 
 
 class RateLimited(Exception):
-    """Too many actions in the current window."""
+    """Too many actions in the last period; ``retry_after`` seconds until the next is accepted."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many requests; try again in {retry_after} s.")
         self.retry_after = retry_after
 
 
-def hit(scope: str, key: str, rate: Rate) -> None:
-    """Count one action for ``key``; raise ``RateLimited`` past the rate."""
-    now = int(time.time())
-    window = now // rate.seconds
-    cache_key = f"rl:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=rate.seconds + 1):
-        return
+def _count(cache_key: str, timeout: int) -> int:
+    """Add one to ``cache_key`` atomically and return the new count."""
+    if cache.add(cache_key, 1, timeout=timeout):
+        return 1
     try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        cache.add(cache_key, 1, timeout=rate.seconds + 1)
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between the two calls
+        cache.add(cache_key, 1, timeout=timeout)
+        return 1
+
+
+def _uncount(cache_key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to undo
+        cache.decr(cache_key)
+
+
+def retry_after(rate: Rate, *, accepted: int, previous: int, elapsed: float) -> int:
+    """Seconds until one more action fits, with ``accepted`` actions in this window so far,
+    ``previous`` in the window before and ``elapsed`` seconds into this one.
+
+    At most one period: the estimate weighs a window's actions as if spread over all
+    of it, so for a small count it may make a client wait a little past the period
+    when its actions all came early in a window; it is told the period instead.
+    """
+    period, limit = rate.seconds, rate.count
+    if accepted + 1 <= limit and previous > 0:
+        due = period * (1 - (limit - accepted - 1) / previous) - elapsed
+    else:
+        carried = period * (1 - (limit - 1) / accepted) if accepted > limit - 1 else 0.0
+        due = period - elapsed + carried
+    return max(1, min(period, math.ceil(due - 1e-9)))  # no extra second for rounding
+
+
+def hit(scope: str, key: str, rate: Rate) -> None:
+    """Count one action for ``key``; raise ``RateLimited`` (uncounted) past the rate."""
+    window, elapsed = divmod(time.time(), rate.seconds)
+    base = f"rl:{scope}:{key}"
+    current = f"{base}:{int(window)}"
+    count = _count(current, timeout=2 * rate.seconds + 1)
+    previous = int(cache.get(f"{base}:{int(window) - 1}") or 0)
+    if count + previous * (1 - elapsed / rate.seconds) <= rate.count:
         return
-    if count > rate.count:
-        raise RateLimited(retry_after=rate.seconds - now % rate.seconds)
+    _uncount(current)
+    raise RateLimited(retry_after(rate, accepted=count - 1, previous=previous, elapsed=elapsed))
+
+
+def network_of(address: str) -> str:
+    """What one client is counted as: its IPv4 address, or its IPv6 /64."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    return str(parsed)
+
+
+def address_hash(address: str) -> str:
+    """A salted hash of a client address (``IP_HASH_SALT``); limits use it, never the raw IP."""
+    salted = f"{settings.SAFEDATA_IP_HASH_SALT}:{network_of(address)}".encode()
+    return hashlib.sha256(salted).hexdigest()[:32]
 
 
 def ip_hash(request: HttpRequest) -> str:
-    """A salted hash of the client address: usable for limits, never stored raw."""
-    address = client_address(request)
-    salted = f"{settings.SAFEDATA_IP_HASH_SALT}:{address}".encode()
-    return hashlib.sha256(salted).hexdigest()[:32]
+    """``address_hash`` of the client behind ``request`` (past any trusted proxies)."""
+    return address_hash(client_address(request))

@@ -29,6 +29,7 @@ from safedata.env import (
 from safedata.logs import logging_config
 from safedata.ratelimit import Rate
 from safedata.screening.policy import PolicySettings, policy_checks
+from safedata.voting.thresholds import Defences
 
 django_stubs_ext.monkeypatch()
 
@@ -173,11 +174,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 
-def cache_settings(redis_url: str) -> dict[str, Any]:
+def cache_settings(redis_url: str, directory: Path | None = None) -> dict[str, Any]:
     """``CACHES``: Redis when a URL is given (short timeouts: an outage is a quick 503),
-    otherwise per-process memory."""
+    otherwise files in ``directory`` that every process of this machine shares (rate
+    limits must hold across workers and survive their restarts: never per-process memory)."""
     if not redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        return {
+            "default": {
+                "BACKEND": "safedata.filecache.SharedFileCache",
+                "LOCATION": str(directory or DATA_DIR / "cache"),
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        }
     return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -187,7 +195,9 @@ def cache_settings(redis_url: str) -> dict[str, Any]:
     }
 
 
-CACHES = cache_settings(env_str("REDIS_URL", ""))
+CACHES = cache_settings(
+    env_str("REDIS_URL", ""), Path(env_str("CACHE_DIR", str(DATA_DIR / "cache")))
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -209,7 +219,7 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_ADAPTER = "safedata.accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": _allauth_rate("LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
-    "signup": "20/m/ip",
+    "signup": _allauth_rate("SIGNUP_RATE_LIMIT", "5/h/ip,20/d/ip"),
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -274,6 +284,8 @@ SAFEDATA_MAX_DOCUMENT_CHARS = env_int("MAX_DOCUMENT_CHARS", 200_000, minimum=100
 SAFEDATA_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 SAFEDATA_MAX_BULK_LINES = env_int("MAX_BULK_LINES", 10_000, minimum=1)
 SAFEDATA_VOTE_RATE_LIMIT = _rate("VOTE_RATE_LIMIT", "120/m")
+SAFEDATA_VOTE_ADDRESS_RATE_LIMIT = _rate("VOTE_ADDRESS_RATE_LIMIT", "300/m")
+SAFEDATA_IDENTITY_RATE_LIMIT = _rate("IDENTITY_RATE_LIMIT", "30/h")
 SAFEDATA_UPLOAD_RATE_LIMIT = _rate("UPLOAD_RATE_LIMIT", "60/m")
 SAFEDATA_VOTER_COOKIE_DAYS = env_int("VOTER_COOKIE_DAYS", 730, minimum=1)
 SAFEDATA_CONSENSUS_METHOD = env_str("CONSENSUS_METHOD", "dirichlet-v1")
@@ -298,6 +310,19 @@ SAFEDATA_POLICY = PolicySettings.from_switches(
 """Which policy checks hold uploads for a moderator: each ``SCREEN_*`` switch, on by default."""
 SAFEDATA_REPORTS_TO_HOLD = env_int("REPORTS_TO_HOLD", 3, minimum=1)
 SAFEDATA_REPORT_RATE_LIMIT = _rate("REPORT_RATE_LIMIT", "10/h")
+SAFEDATA_ACCOUNT_ESTABLISHED_DAYS = env_int("ACCOUNT_ESTABLISHED_DAYS", 7, minimum=0)
+SAFEDATA_ACCOUNT_ESTABLISHED_BY_EMAIL = env_bool("ACCOUNT_ESTABLISHED_BY_EMAIL", True)
+SAFEDATA_DEFENCES = Defences(
+    young_identity_hours=env_int("YOUNG_IDENTITY_HOURS", 72, minimum=0),
+    burst_window_minutes=env_int("BURST_WINDOW_MINUTES", 30, minimum=1),
+    burst_min_votes=env_int("BURST_MIN_VOTES", 5, minimum=2),
+    burst_share=env_float("BURST_SHARE", 0.8, low=0.0, high=1.0),
+    serial_window_minutes=env_int("SERIAL_WINDOW_MINUTES", 60, minimum=1),
+    serial_min_votes=env_int("SERIAL_MIN_VOTES", 10, minimum=2),
+    serial_share=env_float("SERIAL_SHARE", 0.9, low=0.0, high=1.0),
+    age_in_days=env_int("QUARANTINE_AGE_IN_DAYS", 14, minimum=1),
+)
+"""Thresholds of the burst and serial-voting checks (``safedata.voting.thresholds``)."""
 
 LOGGING = logging_config(
     level=env_str("LOG_LEVEL", "WARNING"), json_lines=env_bool("LOG_JSON", True)

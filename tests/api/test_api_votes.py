@@ -181,7 +181,6 @@ def test_rate_limited_voter_gets_429_with_retry_after(
     make_document: Callable[..., Document],
     settings: Any,
 ) -> None:
-    # Fixed windows: with an hour, a reset in mid-test is unlikely.
     settings.SAFEDATA_VOTE_RATE_LIMIT = "3/h"
     documents = [make_document() for _ in range(4)]
     for document in documents[:3]:
@@ -196,8 +195,7 @@ def test_rate_limited_voter_gets_429_with_retry_after(
 def test_dropping_the_voter_cookie_does_not_escape_the_limit(
     make_document: Callable[..., Document], settings: Any
 ) -> None:
-    # Fixed windows: with an hour, a reset in mid-test is unlikely.
-    settings.SAFEDATA_VOTE_RATE_LIMIT = "3/h"
+    settings.SAFEDATA_IDENTITY_RATE_LIMIT = "3/h"
     document = make_document()
     statuses = []
     for _ in range(5):

@@ -59,7 +59,6 @@ def test_documents_out_of_view_cannot_be_voted_on(document: Document, visibility
 
 
 def test_rate_limit_per_voter(make_document: Any, settings: Any) -> None:
-    # Fixed windows: with an hour, a reset in mid-test is unlikely.
     settings.SAFEDATA_VOTE_RATE_LIMIT = "2/h"
     voter = Voter(key="a:busy")
     docs = [make_document() for _ in range(3)]
@@ -72,8 +71,7 @@ def test_rate_limit_per_voter(make_document: Any, settings: Any) -> None:
 
 
 def test_new_anonymous_ids_are_limited_per_address(document: Document, settings: Any) -> None:
-    # Fixed windows: with an hour, a reset in mid-test is unlikely.
-    settings.SAFEDATA_VOTE_RATE_LIMIT = "2/h"
+    settings.SAFEDATA_IDENTITY_RATE_LIMIT = "2/h"
     fresh = [Voter(key=f"a:new{i}", is_new=True, network_key="net") for i in range(3)]
     cast_vote(document.pk, fresh[0], "great")
     cast_vote(document.pk, fresh[1], "great")

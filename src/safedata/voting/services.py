@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,8 +20,7 @@ from safedata.audit.models import log_actions
 from safedata.consensus import LABELS, Counts, Label, Status
 from safedata.consensus.dawid_skene import WeightedConsensus
 from safedata.documents.models import Document
-from safedata.ratelimit import Rate, hit
-from safedata.voting import sql, weights
+from safedata.voting import defences, sql, weights
 from safedata.voting.identity import Voter
 from safedata.voting.models import QuarantineGroup, Vote
 
@@ -72,10 +70,7 @@ def cast_vote(
     if rating not in _RATINGS:
         raise InvalidRating(f"rating must be one of: {', '.join(LABELS)}")
     require_not_suspended(voter.user)
-    rate = Rate.parse(settings.SAFEDATA_VOTE_RATE_LIMIT)
-    hit("vote", voter.key, rate)
-    if voter.is_new and voter.network_key:
-        hit("vote-new-voter", voter.network_key, rate)
+    defences.admit_vote(voter)
     if not 0 < document_id <= _MAX_ID:
         # The ORM answers "no such row" for ids beyond BIGINT; plain SQL would overflow.
         raise Document.DoesNotExist(f"no visible document {document_id}")
@@ -108,6 +103,7 @@ def cast_vote(
             data={"rating": rating, "previous": tally.previous},
             now=now,
         )
+        defences.after_vote(document_id, voter, rating, uploader_id=tally.uploader_id, now=now)
     return sql.partial_document(document_id, tally, consensus), consensus
 
 
@@ -199,7 +195,10 @@ def set_votes_counted(votes: QuerySet[Vote], counted: bool, *, actor: Any, reaso
         selected = votes.filter(counted=not counted)
         if counted:
             selected = selected.exclude(
-                quarantine_group__status=QuarantineGroup.State.OPEN
+                quarantine_group__status__in=[
+                    QuarantineGroup.State.OPEN,
+                    QuarantineGroup.State.CONFIRMED,
+                ]
             ).exclude(user__suspended_at__isnull=False)
         changed = list(selected.values_list("pk", "document_id"))
         if not changed:

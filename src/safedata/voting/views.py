@@ -54,6 +54,8 @@ class VoteOutcome:
     show_id: int | None = None
     """The document to show again (a refused or withdrawn vote), when it is still open."""
     withdrawn: Document | None = None
+    retry_after: int = 0
+    """Seconds to wait, for a vote refused by a rate limit (the ``Retry-After`` header)."""
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -129,6 +131,7 @@ def _vote(document_id: int, voter: Voter, rating: str, *, blind: bool = False) -
         return VoteOutcome(
             error=f"That was quick! Please wait {exc.retry_after} s before the next vote.",
             status=429,
+            retry_after=exc.retry_after,
         )
     return VoteOutcome(document=document, consensus=consensus, rating=rating)
 
@@ -156,7 +159,10 @@ def _stage(request: HttpRequest, voter: Voter, outcome: VoteOutcome | None = Non
     }
     template = "voting/_stage.html" if swapped else "voting/review.html"
     status = outcome.status if outcome is not None else 200
-    return remember_voter(render(request, template, context, status=status), voter)
+    response = render(request, template, context, status=status)
+    if outcome is not None and outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
+    return remember_voter(response, voter)
 
 
 def _count_reviewed(session: SessionBase, change: int) -> None:
@@ -252,4 +258,6 @@ def document_vote(request: HttpRequest, pk: int) -> HttpResponse:
     document = Document.objects.public().select_related("uploader").filter(pk=pk).first()
     context = panel_context(document, voter, rating=outcome.rating, error=outcome.error)
     response = render(request, "voting/_vote_panel.html", context, status=outcome.status)
+    if outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
     return remember_voter(response, voter)
