@@ -67,6 +67,12 @@ def _api(ids: dict[str, int]) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def _call_api(method: str, url: str, data: dict[str, Any], headers: dict[str, str]) -> Any:
+    if method == "get":
+        return Client().get(url, **headers)
+    return Client().post(url, data, content_type="application/json", **headers)
+
+
 def _client_for(persona: str, request: pytest.FixtureRequest) -> tuple[Client, User | None]:
     if persona == "anonymous":
         return Client(), None
@@ -109,11 +115,7 @@ def test_outsiders_get_403_or_401_on_every_moderation_api_operation(
     headers = bearer(token_for(user)) if user is not None else {}
     before = _state()
     for method, url, data in _api(case):
-        client = Client()
-        if method == "get":
-            response = client.get(url, **headers)
-        else:
-            response = client.post(url, data, content_type="application/json", **headers)
+        response = _call_api(method, url, data, headers)
         expected = 401 if user is None else 403
         assert response.status_code == expected, (method, url)
         assert response.json()["error"]["code"] in ("forbidden", "unauthorized")
@@ -140,12 +142,7 @@ def test_moderators_use_every_api_operation(
     headers = bearer(token_for(user))
     statuses = []
     for method, url, data in _api(case):
-        client = Client()
-        if method == "get":
-            response = client.get(url, **headers)
-        else:
-            response = client.post(url, data, content_type="application/json", **headers)
-        statuses.append(response.status_code)
+        statuses.append(_call_api(method, url, data, headers).status_code)
     assert statuses == [200] * len(statuses)
     assert Document.objects.get(pk=case["held"]).visibility == Visibility.REMOVED
 
