@@ -28,6 +28,10 @@ from django.core.cache.backends.filebased import FileBasedCache
 class SharedFileCache(FileBasedCache):
     """``FileBasedCache`` whose ``add`` and ``incr`` are atomic across processes."""
 
+    # django-stubs leave out the private helpers of FileBasedCache used below.
+    _dir: str
+    _max_entries: int
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         os.makedirs(self._dir, 0o700, exist_ok=True)
@@ -46,7 +50,7 @@ class SharedFileCache(FileBasedCache):
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> Any:
         with self._locked():
-            fname = self._key_to_file(key, version)
+            fname = self._key_to_file(key, version)  # type: ignore[attr-defined]
             try:
                 with open(fname, "rb") as stored:
                     expiry = pickle.load(stored)  # noqa: S301 (our own cache files)
@@ -71,13 +75,13 @@ class SharedFileCache(FileBasedCache):
             raise
 
     def _cull(self) -> None:
-        files = self._list_cache_files()
+        files = self._list_cache_files()  # type: ignore[attr-defined]
         if len(files) < self._max_entries:
             return
         for fname in files:  # expired entries first: a live counter is culled last
             try:
                 with open(fname, "rb") as stored:
-                    self._is_expired(stored)
+                    self._is_expired(stored)  # type: ignore[attr-defined]
             except FileNotFoundError:
                 continue
-        super()._cull()
+        super()._cull()  # type: ignore[misc]

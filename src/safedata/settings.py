@@ -29,7 +29,7 @@ from safedata.env import (
 from safedata.logs import logging_config
 from safedata.ratelimit import Rate
 from safedata.screening.policy import PolicySettings, policy_checks
-from safedata.voting.thresholds import Defences
+from safedata.thresholds import Defences
 
 django_stubs_ext.monkeypatch()
 
@@ -322,7 +322,7 @@ SAFEDATA_DEFENCES = Defences(
     serial_share=env_float("SERIAL_SHARE", 0.9, low=0.0, high=1.0),
     age_in_days=env_int("QUARANTINE_AGE_IN_DAYS", 14, minimum=1),
 )
-"""Thresholds of the burst and serial-voting checks (``safedata.voting.thresholds``)."""
+"""Thresholds of the burst and serial-voting checks (``safedata.thresholds``)."""
 
 LOGGING = logging_config(
     level=env_str("LOG_LEVEL", "WARNING"), json_lines=env_bool("LOG_JSON", True)

@@ -42,7 +42,7 @@ from safedata.ratelimit import Rate, hit
 from safedata.voting import services as vote_services
 from safedata.voting.identity import Voter, claim_identity, voter_class
 from safedata.voting.models import QuarantineGroup, Vote
-from safedata.voting.thresholds import Defences
+from safedata.thresholds import Defences
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class QuarantineError(Exception):
         self.status = status
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, str] = {
     State.RELEASED: "quarantine.released",
     State.CONFIRMED: "quarantine.confirmed",
     State.OPEN: "quarantine.reopened",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safedata.voting import views
+from safedata.voting import quarantine_views, views
 
 app_name = "voting"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("review/<int:pk>/undo/", views.review_undo, name="review_undo"),
     path("review/skips/reset/", views.review_reset_skips, name="review_reset_skips"),
     path("documents/<int:pk>/vote/", views.document_vote, name="document_vote"),
+    path("quarantine/", quarantine_views.quarantine, name="quarantine"),
+    path(
+        "quarantine/<int:pk>/<slug:decision>/",
+        quarantine_views.decide,
+        name="quarantine_decide",
+    ),
 ]
