@@ -171,6 +171,9 @@ def test_the_dataset_card_is_a_page(client: Client, published: Any, snapshot_dir
     html = response.content.decode()
     first_heading = next(line for line in readme.read_text().splitlines() if line.startswith("# "))
     assert f"<h1>{first_heading[2:]}</h1>" in html
+    assert "<hr />" not in html.split("dataset-card")[1]  # the front matter is not Markdown
+    assert "<summary>Metadata (YAML front matter" in html
+    assert "license: other" in html
     assert (
         'href="/dataset/snapshots/v1/card/"' in client.get("/dataset/snapshots/").content.decode()
     )

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safedata.datasets import services, viewer
-from safedata.datasets.markdown import render_markdown
+from safedata.datasets.markdown import render_card
 from safedata.datasets.models import Snapshot
 from safedata.documents.filters import DocumentFilter, FilterError
 from safedata.documents.models import ConsensusLabel, ConsensusStatus
@@ -57,8 +57,8 @@ def card(request: HttpRequest, version: str) -> HttpResponse:
         path, _ = services.snapshot_file(snapshot, "README.md")
     except services.SnapshotNotFoundError as error:
         raise Http404(str(error)) from None
-    html = render_markdown(path.read_text(encoding="utf-8"))
-    return render(request, "datasets/card.html", {"snapshot": snapshot, "card": html})
+    card = render_card(path.read_text(encoding="utf-8"))
+    return render(request, "datasets/card.html", {"snapshot": snapshot, "card": card})
 
 
 @require_http_methods(["GET", "POST"])
