@@ -36,7 +36,6 @@ from safedata.voting.models import ConsensusFit, VoterReliability
 _PAGE = 50_000
 _WRITE_BATCH = 2_000
 """Documents per compare-and-set statement (13 parameters each: under every limit)."""
-_RATING_INDEX = {label.value: i for i, label in enumerate(LABELS)}
 _STATUS_VALUES = ("needs_votes", "settled", "contested")
 
 
@@ -73,56 +72,27 @@ class _Read:
 def read_votes() -> _Read:
     """Every vote as dense arrays, with each document's vote version from the same snapshot."""
     voter_index: dict[str, int] = {}
-    doc_parts, version_parts, voter_parts, rating_parts, ind_parts, counted_parts = (
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-    )
+    parts: tuple[list[NDArray[np.int64]], ...] = ([], [], [], [])
     for page in sql.vote_pages(_PAGE):
-        doc, version, keys, rating, independent, counted = zip(*page, strict=True)
-        doc_parts.append(np.fromiter(doc, np.int64, len(page)))
-        version_parts.append(np.fromiter(version, np.int64, len(page)))
-        voter_parts.append(
-            np.fromiter((voter_index.setdefault(k, len(voter_index)) for k in keys), np.int64)
-        )
-        rating_parts.append(np.fromiter((_RATING_INDEX[r] for r in rating), np.int64))
-        ind_parts.append(np.fromiter(independent, np.bool_, len(page)))
-        counted_parts.append(np.fromiter(counted, np.bool_, len(page)))
-    return _assemble(
-        voter_index, doc_parts, version_parts, voter_parts, rating_parts, ind_parts, counted_parts
+        doc, version, page_keys, page_code = zip(*page, strict=True)
+        voters = [voter_index.setdefault(k, len(voter_index)) for k in page_keys]
+        for part, column in zip(parts, (doc, version, voters, page_code), strict=True):
+            part.append(np.fromiter(column, np.int64, len(page)))
+    doc_ids, versions_by_vote, voter, code = (
+        np.concatenate(part) if part else np.zeros(0, np.int64) for part in parts
     )
-
-
-def _cat(parts: list[NDArray[np.generic]], dtype: type) -> NDArray[np.generic]:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
-
-def _assemble(
-    voter_index: dict[str, int],
-    doc_parts: list[NDArray[np.int64]],
-    version_parts: list[NDArray[np.int64]],
-    voter_parts: list[NDArray[np.int64]],
-    rating_parts: list[NDArray[np.int64]],
-    ind_parts: list[NDArray[np.bool_]],
-    counted_parts: list[NDArray[np.bool_]],
-) -> _Read:
-    doc_ids = _cat(doc_parts, np.int64)  # type: ignore[arg-type]
     document_ids, doc_index = np.unique(doc_ids, return_inverse=True)
     versions = np.zeros(document_ids.size, np.int64)
-    versions[doc_index] = _cat(version_parts, np.int64)  # type: ignore[arg-type]
+    versions[doc_index] = versions_by_vote
     keys = list(voter_index)
-    anonymous = np.fromiter((weights.voter_class(k) for k in keys), np.int64, len(keys))
-    voter = _cat(voter_parts, np.int64)  # type: ignore[arg-type]
+    classes = np.fromiter((weights.voter_class(k) for k in keys), np.int64, len(keys))
     votes = Votes.from_arrays(
         doc_index,
         voter,
-        _cat(rating_parts, np.int64),  # type: ignore[arg-type]
-        voter_class=anonymous[voter] if voter.size else np.zeros(0, np.int64),
-        independent=_cat(ind_parts, np.bool_),  # type: ignore[arg-type]
-        weight=_cat(counted_parts, np.bool_).astype(np.float64),  # type: ignore[arg-type]
+        code % 3,
+        voter_class=classes[voter],
+        independent=(code // 3) % 2 == 1,
+        weight=(code >= 6).astype(np.float64),
         n_docs=int(document_ids.size),
         n_voters=len(keys),
     )
@@ -186,11 +156,11 @@ _WRITE_COLUMNS = (
 )
 
 
-def _rows(read: _Read, result: Fit) -> list[list[object]]:
+def _rows(read: _Read, result: Fit) -> list[list[float | int | str]]:
     """Per document: id, version read, then the values of ``_WRITE_COLUMNS``."""
     t = result.table
     counts = result.counts
-    columns: list[list[object]] = [
+    columns: list[list[float | int | str]] = [
         read.document_ids.tolist(),
         read.versions.tolist(),
         counts[:, 0].tolist(),
@@ -218,7 +188,7 @@ def write_back(read: _Read, result: Fit) -> tuple[int, int]:
         batch = rows[start : start + _WRITE_BATCH]
         done = sql.compare_and_set(_WRITE_COLUMNS, batch)
         written += len(done)
-        missed.extend(int(row[0]) for row in batch if row[0] not in done)  # type: ignore[call-overload]
+        missed.extend(int(row[0]) for row in batch if row[0] not in done)
     services.recount_documents(missed)
     return written, len(missed)
 

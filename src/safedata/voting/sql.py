@@ -149,7 +149,17 @@ def upsert_vote(
         "ON CONFLICT (document_id, voter_key) DO UPDATE SET rating = excluded.rating, "
         "independent = %s, updated_at = excluded.updated_at"
     )
-    values = [document_id, voter_key, user_id, rating, independent, True, stamp, stamp, False]
+    values: list[Any] = [
+        document_id,
+        voter_key,
+        user_id,
+        rating,
+        independent,
+        True,
+        stamp,
+        stamp,
+        False,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
 
@@ -259,13 +269,17 @@ def partial_document(
 
 
 def vote_pages(page_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Every vote as (document id, its vote_version, voter key, rating, independent, counted).
+    """Every vote as (document id, its vote_version, voter key, code).
 
-    One statement, so the votes and the versions come from one snapshot; read in
-    pages to bound memory.
+    ``code`` packs the rest into one integer, so that the database does the
+    per-row work: rating index (0 unsafe, 1 neutral, 2 great) + 3 if independent
+    + 6 if counted. One statement, so the votes and the versions come from one
+    snapshot; read in pages to bound memory.
     """
     statement = (
-        "SELECT v.document_id, d.vote_version, v.voter_key, v.rating, v.independent, v.counted "
+        "SELECT v.document_id, d.vote_version, v.voter_key, "
+        "CASE v.rating WHEN 'unsafe' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END "
+        "+ CASE WHEN v.independent THEN 3 ELSE 0 END + CASE WHEN v.counted THEN 6 ELSE 0 END "
         f"FROM {_VOTE} v JOIN {_DOCUMENT} d ON d.id = v.document_id"
     )
     with connection.cursor() as cursor:
@@ -274,7 +288,9 @@ def vote_pages(page_size: int) -> Iterator[list[tuple[Any, ...]]]:
             yield page
 
 
-def compare_and_set(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> set[int]:
+def compare_and_set(
+    columns: Sequence[str], rows: Sequence[Sequence[float | int | str]]
+) -> set[int]:
     """Update documents whose ``vote_version`` is unchanged; the ids written.
 
     Each row is (id, version read, then one value per column). One statement per
