@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, expect
 from safedata.accounts.models import User
 from safedata.datasets import services as datasets
 from safedata.documents.models import Document, Visibility
+from safedata.moderation import services
 from safedata.moderation.models import Report, Tombstone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,3 +115,26 @@ def test_report_with_the_keyboard_then_a_moderator_removes_it(
     assert second.manifest["takedowns"] == {"removed_since_previous": 1}
     visitor.close()
     mod.close()
+
+
+def test_bulk_hide_from_the_queue_with_the_keyboard(
+    chromium: Browser, live_server: Any, make_document: Any, moderator: User, member: User
+) -> None:
+    documents = [make_document(f"Spam wave number {n}: buy cheap watches now.") for n in range(3)]
+    reporter = services.Reporter(key=member.voter_key, user=member)
+    for document in documents:
+        services.report_document(document.pk, reporter, "spam")
+    context = signed_in_context(chromium, live_server.url, moderator)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/moderation/")
+    expect(page.locator("tr[data-case]")).to_have_count(3)
+    for key in ("j", "x", "j", "x"):  # select the first two rows
+        page.keyboard.press(key)
+    expect(page.locator("tr[data-case] input:checked")).to_have_count(2)
+    page.keyboard.press("H")
+    expect(page.locator(".messages")).to_contain_text("2 document(s) decided.")
+    expect(page.locator("tr[data-case]")).to_have_count(1)
+    states = sorted(Document.objects.values_list("visibility", flat=True))
+    assert states == ["hidden", "hidden", "visible"]
+    context.close()
