@@ -277,7 +277,8 @@ class _Design:
     independent_t: sp.csr_matrix
     """Voters · 3 × docs: the independent part, transposed, for the M-step."""
     voter_class: NDArray[np.int64]
-    voted: NDArray[np.bool_]
+    voted: NDArray[np.float64]
+    """1.0 for documents with a vote that counts, else 0.0."""
 
 
 def _design(votes: Votes) -> _Design:
@@ -295,7 +296,7 @@ def _design(votes: Votes) -> _Design:
         (votes.weight[ind], (votes.voter[ind] * K + votes.rating[ind], votes.doc[ind])),
         shape=(own, votes.n_docs),
     )
-    voted = np.bincount(votes.doc[live], minlength=votes.n_docs) > 0
+    voted = (np.bincount(votes.doc[live], minlength=votes.n_docs) > 0).astype(np.float64)
     return _Design(everything, independent, votes.classes_of_voters(), voted)
 
 
@@ -321,8 +322,10 @@ def _m_step(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     n_voters = design.voter_class.size
     expected = np.asarray(design.independent_t @ posterior)  # (v · r, k)
-    expected = expected.reshape(n_voters, K, K).transpose(0, 2, 1)  # (v, k, r)
-    prevalence = params.prevalence_prior + posterior[design.voted].sum(axis=0)
+    expected = np.ascontiguousarray(
+        expected.reshape(n_voters, K, K).transpose(0, 2, 1)
+    )  # (v, k, r)
+    prevalence = params.prevalence_prior + np.einsum("j,jk->k", design.voted, posterior)
     prevalence = prevalence / prevalence.sum()
     by_class = np.stack([expected[design.voter_class == c].sum(axis=0) for c in VOTER_CLASSES])
     pooled = _mix(
