@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
+from numpy.typing import NDArray
 
+from safedata.consensus.agreement import Agreement, agreement
 from safedata.records import SCHEMA
 
 if TYPE_CHECKING:
@@ -43,9 +46,18 @@ class SnapshotStats:
     licenses: Counter[str] = field(default_factory=Counter)
     removed_since_previous: int = 0
     """Documents taken down (removed by moderators) since the previous release: a count only."""
+    with_agreement: bool = True
+    """Record rater agreement (releases made before it was recorded are rebuilt without)."""
+    pairable: list[NDArray[np.int32]] = field(default_factory=list)
+    """Vote counts (unsafe, neutral, great) of the documents with two votes or more."""
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.rows += batch.num_rows
+        if self.with_agreement:
+            counts = np.column_stack(
+                [batch.column(name).to_numpy(zero_copy_only=False) for name in VOTE_COLUMNS]
+            ).astype(np.int32)
+            self.pairable.append(counts[counts.sum(axis=1) >= 2])
         self.characters += int(pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0)
         for name, counter in (
             ("label", self.labels),
@@ -55,6 +67,31 @@ class SnapshotStats:
         ):
             for item in pc.value_counts(batch.column(name)).to_pylist():
                 counter[item["values"]] += item["counts"]
+
+    def agreement(self) -> dict[str, Any] | None:
+        """Rater agreement of the release's votes, as the manifest records it."""
+        if not self.with_agreement:
+            return None
+        counts = np.concatenate(self.pairable) if self.pairable else np.zeros((0, 3), np.int32)
+        return agreement_record(agreement(counts))
+
+
+VOTE_COLUMNS = ("votes_unsafe", "votes_neutral", "votes_great")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def agreement_record(result: Agreement) -> dict[str, Any]:
+    """Krippendorff's alpha (nominal and ordinal) and per-label agreement, JSON-ready."""
+    return {
+        "krippendorff_alpha": _rounded(result.alpha),
+        "krippendorff_alpha_ordinal": _rounded(result.alpha_ordinal),
+        "per_label": {label.value: _rounded(v) for label, v in result.per_label.items()},
+        "documents": result.documents,
+        "votes": result.votes,
+    }
 
 
 def file_entry(
@@ -92,7 +129,10 @@ def _schema() -> dict[str, Any]:
 def manifest(
     snapshot: Snapshot, stats: SnapshotStats, files: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    agreement_data = stats.agreement()
+    extra = {} if agreement_data is None else {"agreement": agreement_data}
     return {
+        **extra,
         "name": DATASET_NAME,
         "version": snapshot.version,
         "released_at": released_at(snapshot),
@@ -186,6 +226,31 @@ _METHOD_TEXT: dict[str, tuple[str, ...]] = {
 """What each consensus method does, in the card's words."""
 
 
+def _agreement_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _agreement_section(data: dict[str, Any] | None) -> list[str]:
+    if data is None:
+        return []
+    rows = [f"| {label} | {_agreement_text(v)} |" for label, v in data["per_label"].items()]
+    return [
+        "## Rater agreement",
+        "",
+        f"Over the {data['documents']:,} documents with two votes or more "
+        f"({data['votes']:,} votes): Krippendorff's alpha "
+        f"{_agreement_text(data['krippendorff_alpha'])} (nominal), "
+        f"{_agreement_text(data['krippendorff_alpha_ordinal'])} (ordinal, unsafe < neutral "
+        "< great); 1 is perfect agreement, 0 what chance gives. Per label, the chance that",
+        "a second vote on a document agrees with a vote for that label:",
+        "",
+        "| label | agreement |",
+        "|---|---:|",
+        *rows,
+        "",
+    ]
+
+
 def render_card(snapshot: Snapshot, stats: SnapshotStats, files: list[dict[str, Any]]) -> str:
     """``README.md`` of a release: front matter, then a datasheet."""
     params = snapshot.consensus_params
@@ -229,6 +294,7 @@ def render_card(snapshot: Snapshot, stats: SnapshotStats, files: list[dict[str, 
         "`score_high` give the shortest interval of spectrum values holding 90 % of the",
         "belief (`[-1, 1]` in releases made before it existed).",
         "",
+        *_agreement_section(stats.agreement()),
         "## Known limitations",
         "",
         "- Voters are self-selected volunteers; anonymous votes are limited per browser,",

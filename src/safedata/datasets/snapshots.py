@@ -226,7 +226,10 @@ def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = 
     for path in paths.values():
         (directory / path).parent.mkdir(parents=True, exist_ok=True)
     writers = {fmt: open_writer(directory / path, fmt) for fmt, path in paths.items()}
-    stats = SnapshotStats(removed_since_previous=moderation.takedowns_in(snapshot.version))
+    stats = SnapshotStats(
+        removed_since_previous=moderation.takedowns_in(snapshot.version),
+        with_agreement=not snapshot.manifest or "agreement" in snapshot.manifest,
+    )
 
     def consume(batch: pa.RecordBatch) -> None:
         stats.add(batch)
