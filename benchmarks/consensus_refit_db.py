@@ -94,6 +94,10 @@ def _insert_votes(connection: object, rows: object, stamp: str) -> None:
     from django.db import connection as conn
 
     columns = "document_id, voter_key, rating, independent, counted, created_at, updated_at"
+    insert = (
+        "INSERT INTO voting_vote (document_id, voter_key, rating, independent, counted, "
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)"
+    )
     if conn.vendor == "postgresql":
         buffer = io.StringIO()
         for doc, key, rating, independent in rows:  # type: ignore[attr-defined]
@@ -108,7 +112,7 @@ def _insert_votes(connection: object, rows: object, stamp: str) -> None:
         return
     with conn.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO voting_vote ({columns}) VALUES (%s, %s, %s, %s, 1, %s, %s)",
+            insert,
             [(d, k, r, i, stamp, stamp) for d, k, r, i in rows],  # type: ignore[attr-defined]
         )
 
@@ -153,9 +157,10 @@ def main() -> None:
         _setup(url)
         started = time.perf_counter()
         truth = _load(args.votes, args.docs, args.voters)
+        engine = "SQLite" if args.sqlite else "PostgreSQL"
         print(
             f"loaded {args.votes:,} votes on {args.docs:,} documents by {args.voters:,} voters "
-            f"into {'SQLite' if args.sqlite else 'PostgreSQL'} in {time.perf_counter() - started:.1f} s"
+            f"into {engine} in {time.perf_counter() - started:.1f} s"
         )
         wall, rss, output = _recompute(url)
         print(output.strip())

@@ -75,47 +75,49 @@ def cast_vote(
         # The ORM answers "no such row" for ids beyond BIGINT; plain SQL would overflow.
         raise Document.DoesNotExist(f"no visible document {document_id}")
     with transaction.atomic():
-        tally = sql.lock_tally(document_id, voter.key)
+        tally = sql.lock_tally(document_id, voter.key, with_votes=weights.is_vote_level())
         if tally is None:
             raise Document.DoesNotExist(f"no visible document {document_id}")
         if voter.user_id is not None and voter.user_id == tally.uploader_id:
             raise OwnDocument("You cannot vote on a document you uploaded.")
         if tally.previous == rating:
             return sql.partial_document(document_id, tally, tally.stored), tally.stored
-        now = timezone.now()
-        sql.upsert_vote(
+        independent = blind and tally.previous is None and tally.stored.status == Status.NEEDS_VOTES
+        consensus = _after_vote(document_id, tally, voter.key, rating, independent)
+        sql.write_vote(
             document_id=document_id,
             voter_key=voter.key,
             user_id=voter.user_id,
             rating=rating,
-            independent=blind
-            and tally.previous is None
-            and tally.stored.status == Status.NEEDS_VOTES,
-            now=now,
+            independent=independent,
+            consensus=consensus,
+            previous=tally.previous,
+            now=timezone.now(),
         )
-        consensus = _after_vote(document_id, tally, rating)
-        sql.store_consensus(document_id, consensus)
-        sql.insert_audit(
-            action="vote.cast",
-            document_id=document_id,
-            actor_id=voter.user_id,
-            actor_key=voter.key,
-            data={"rating": rating, "previous": tally.previous},
-            now=now,
-        )
-        defences.after_vote(document_id, voter, rating, uploader_id=tally.uploader_id, now=now)
     return sql.partial_document(document_id, tally, consensus), consensus
 
 
-def _after_vote(document_id: int, tally: sql.LockedTally, rating: str) -> WeightedConsensus:
-    """The consensus once the vote is in: v1 from the adjusted counts, v2 from the votes."""
-    if weights.is_vote_level():
-        rows, fit_id = sql.document_votes([document_id])
-        return weights.consensus_of(rows, fit_id)
-    counts = tally.counts
-    if tally.previous_counted:
-        counts = _adjusted(counts, tally.previous, rating)
-    return weights.v1_consensus(counts, uncounted=tally.stored.quarantined)
+def _after_vote(
+    document_id: int, tally: sql.LockedTally, voter_key: str, rating: str, independent: bool
+) -> WeightedConsensus:
+    """The consensus once the vote is in, computed before it is written.
+
+    v1 adjusts the locked counts; v2 recomputes from the locked rows with the
+    voter's row as it will be stored (a replaced vote keeps its ``counted`` flag
+    and is no longer independent).
+    """
+    if not weights.is_vote_level():
+        counts = tally.counts
+        if tally.previous_counted:
+            counts = _adjusted(counts, tally.previous, rating)
+        return weights.v1_consensus(counts, uncounted=tally.stored.quarantined)
+    mine = sql.VoteRow(
+        document_id, voter_key, rating, independent, tally.previous_counted, tally.voter_matrix
+    )
+    rows = [mine if row.voter_key == voter_key else row for row in tally.rows]
+    if tally.previous is None:
+        rows.append(mine)
+    return weights.consensus_of(rows, tally.fit_id)
 
 
 @dataclass(frozen=True)

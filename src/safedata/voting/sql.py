@@ -45,20 +45,6 @@ _STORED_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class LockedTally:
-    """The voted document's stored consensus, read under a row lock, and the voter's vote."""
-
-    uploader_id: int
-    stored: WeightedConsensus
-    previous: str | None
-    previous_counted: bool
-
-    @property
-    def counts(self) -> Counts:
-        return self.stored.counts
-
-
 @dataclass(frozen=True)
 class VoteRow:
     """One vote as the consensus reads it, with its voter's matrix from the last refit."""
@@ -69,6 +55,27 @@ class VoteRow:
     independent: bool
     counted: bool
     matrix: tuple[float, ...] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockedTally:
+    """The voted document's stored consensus, read under a row lock, and the voter's vote.
+
+    ``rows`` (every vote on the document), ``voter_matrix`` and ``fit_id`` are read
+    only for a vote-level method (``with_votes``).
+    """
+
+    uploader_id: int
+    stored: WeightedConsensus
+    previous: str | None
+    previous_counted: bool
+    rows: tuple[VoteRow, ...] = ()
+    voter_matrix: tuple[float, ...] | None = None
+    fit_id: int | None = None
+
+    @property
+    def counts(self) -> Counts:
+        return self.stored.counts
 
 
 def _stored(row: Sequence[Any]) -> WeightedConsensus:
@@ -84,13 +91,15 @@ def _stored(row: Sequence[Any]) -> WeightedConsensus:
     )
 
 
-def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
+def lock_tally(document_id: int, voter_key: str, *, with_votes: bool = False) -> LockedTally | None:
     """Lock a visible document's row and read its consensus; None when there is no such document.
 
-    The voter's rating is read by a second statement, after the lock is held: in
-    PostgreSQL's READ COMMITTED a subquery of the locking statement would see the
-    snapshot from before the wait, and miss a vote committed meanwhile. SQLite has
-    no row locks: its ``IMMEDIATE`` transactions already serialise writers.
+    The voter's vote (or, ``with_votes``, every vote on the document, the voter's
+    matrix and the newest fit's id, in one statement) is read by a second statement,
+    after the lock is held: in PostgreSQL's READ COMMITTED a subquery of the locking
+    statement would see the snapshot from before the wait, and miss a vote committed
+    meanwhile. SQLite has no row locks: its ``IMMEDIATE`` transactions already
+    serialise writers.
     """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
@@ -100,8 +109,11 @@ def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
             [document_id, Visibility.VISIBLE.value],
         )
         row = cursor.fetchone()
-        if row is None:
-            return None
+    if row is None:
+        return None
+    if with_votes:
+        return _with_votes(document_id, voter_key, row)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT rating, counted FROM {_VOTE} WHERE document_id = %s AND voter_key = %s",
             [document_id, voter_key],
@@ -112,6 +124,38 @@ def lock_tally(document_id: int, voter_key: str) -> LockedTally | None:
         stored=_stored(row),
         previous=previous[0] if previous else None,
         previous_counted=bool(previous[1]) if previous else True,
+    )
+
+
+def _with_votes(document_id: int, voter_key: str, row: Sequence[Any]) -> LockedTally:
+    """The document's votes (kind 0), the voter's matrix (kind 1) and the fit id (kind 2)."""
+    statement = (
+        "SELECT 0, v.id, v.voter_key, v.rating, v.independent, v.counted, r.matrix, "
+        f"CAST(NULL AS BIGINT) "
+        f"FROM {_VOTE} v LEFT JOIN {_RELIABILITY} r ON r.voter_key = v.voter_key "
+        f"WHERE v.document_id = %s "
+        f"UNION ALL SELECT 1, 0, voter_key, NULL, NULL, NULL, matrix, NULL FROM {_RELIABILITY} "
+        f"WHERE voter_key = %s "
+        f"UNION ALL SELECT 2, 0, NULL, NULL, NULL, NULL, NULL, (SELECT MAX(id) FROM {_FIT}) "
+        "ORDER BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [document_id, voter_key])
+        found = cursor.fetchall()
+    rows = tuple(
+        VoteRow(document_id, r[2], r[3], bool(r[4]), bool(r[5]), _matrix(r[6]))
+        for r in found
+        if r[0] == 0
+    )
+    mine = next((r for r in rows if r.voter_key == voter_key), None)
+    return LockedTally(
+        uploader_id=row[0],
+        stored=_stored(row),
+        previous=mine.rating if mine else None,
+        previous_counted=mine.counted if mine else True,
+        rows=rows,
+        voter_matrix=next((_matrix(r[6]) for r in found if r[0] == 1), None),
+        fit_id=next(r[7] for r in found if r[0] == 2),
     )
 
 
@@ -129,39 +173,65 @@ def lock_documents(document_ids: Sequence[int]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def upsert_vote(
-    *,
+def _upsert_statement(
     document_id: int,
     voter_key: str,
     user_id: int | None,
     rating: str,
     independent: bool,
-    now: datetime,
-) -> None:
+    stamp: Any,
+) -> tuple[str, list[Any]]:
     """Insert the vote, or replace the rating of the voter's existing one.
 
     A replaced vote is never independent: its voter has seen the tally by then.
     """
-    stamp = connection.ops.adapt_datetimefield_value(now)
     sql = (
         f"INSERT INTO {_VOTE} (document_id, voter_key, user_id, rating, independent, counted, "
         "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (document_id, voter_key) DO UPDATE SET rating = excluded.rating, "
         "independent = %s, updated_at = excluded.updated_at"
     )
-    values: list[Any] = [
-        document_id,
-        voter_key,
-        user_id,
-        rating,
-        independent,
-        True,
-        stamp,
-        stamp,
-        False,
+    return sql, [document_id, voter_key, user_id, rating, independent, True, stamp, stamp, False]
+
+
+def write_vote(
+    *,
+    document_id: int,
+    voter_key: str,
+    user_id: int | None,
+    rating: str,
+    independent: bool,
+    consensus: WeightedConsensus,
+    previous: str | None,
+    now: datetime,
+) -> None:
+    """Upsert the vote, store the document's new consensus and write the ``vote.cast`` entry.
+
+    On PostgreSQL this is one statement (the upsert and the update as data-modifying
+    CTEs, the audit insert as the main statement): one round trip. SQLite runs the
+    three statements in the caller's ``IMMEDIATE`` transaction (no network: each
+    is a function call).
+    """
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    parts = [
+        _upsert_statement(document_id, voter_key, user_id, rating, independent, stamp),
+        _store_statement(document_id, consensus),
+        _audit_statement(
+            "vote.cast",
+            document_id,
+            user_id,
+            voter_key,
+            {"rating": rating, "previous": previous},
+            stamp,
+        ),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        if connection.vendor == "postgresql":
+            (upsert, a), (update, b), (audit, c) = parts
+            cursor.execute(f"WITH vote AS ({upsert}), doc AS ({update}) {audit}", [*a, *b, *c])
+            return
+        for statement, values in parts:
+            cursor.execute(statement, values)
 
 
 def delete_vote(document_id: int, voter_key: str) -> str | None:
@@ -221,15 +291,35 @@ def latest_fit_id() -> int | None:
     return row[0] if row else None
 
 
-def store_consensus(document_id: int, consensus: WeightedConsensus) -> None:
-    """Write the new tallies and consensus onto the document row and bump its vote version."""
+def _store_statement(document_id: int, consensus: WeightedConsensus) -> tuple[str, list[Any]]:
     values = consensus_fields(consensus)
     assignments = ", ".join(f"{column} = %s" for column in values)
+    sql = f"UPDATE {_DOCUMENT} SET {assignments}, vote_version = vote_version + 1 WHERE id = %s"
+    return sql, [*values.values(), document_id]
+
+
+def store_consensus(document_id: int, consensus: WeightedConsensus) -> None:
+    """Write the new tallies and consensus onto the document row and bump its vote version."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_DOCUMENT} SET {assignments}, vote_version = vote_version + 1 WHERE id = %s",
-            [*values.values(), document_id],
-        )
+        cursor.execute(*_store_statement(document_id, consensus))
+
+
+def _audit_statement(
+    action: str,
+    document_id: int,
+    actor_id: int | None,
+    actor_key: str,
+    data: dict[str, Any],
+    stamp: Any,
+) -> tuple[str, list[Any]]:
+    """The same row ``log_action`` writes, for a document target."""
+    json_value = AuditEntry._meta.get_field("data").get_db_prep_value(data, connection)
+    sql = (
+        f"INSERT INTO {_AUDIT} (created_at, action, actor_id, actor_key, target_type, "
+        "target_id, data) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    target = Document._meta.label_lower
+    return sql, [stamp, action, actor_id, actor_key, target, str(document_id), json_value]
 
 
 def insert_audit(
@@ -241,23 +331,10 @@ def insert_audit(
     data: dict[str, Any],
     now: datetime,
 ) -> None:
-    """The same row ``log_action`` writes, for a document target."""
-    json_value = AuditEntry._meta.get_field("data").get_db_prep_value(data, connection)
-    sql = (
-        f"INSERT INTO {_AUDIT} (created_at, action, actor_id, actor_key, target_type, "
-        "target_id, data) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    )
-    values = [
-        connection.ops.adapt_datetimefield_value(now),
-        action,
-        actor_id,
-        actor_key,
-        Document._meta.label_lower,
-        str(document_id),
-        json_value,
-    ]
+    """Write an audit entry on a document."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(*_audit_statement(action, document_id, actor_id, actor_key, data, stamp))
 
 
 def partial_document(
