@@ -24,8 +24,8 @@ from safedata.consensus.base import (
 from safedata.consensus.dirichlet import DirichletConsensus, compute
 
 __all__ = [
-    "LABEL_NAMES",
     "LABELS",
+    "LABEL_NAMES",
     "STATUS_NAMES",
     "Consensus",
     "ConsensusMethod",
