@@ -39,10 +39,10 @@ from safedata.accounts.models import User
 from safedata.audit.models import log_action
 from safedata.consensus.votes import VoterClass
 from safedata.ratelimit import Rate, hit
+from safedata.thresholds import Defences
 from safedata.voting import services as vote_services
 from safedata.voting.identity import Voter, claim_identity, voter_class
 from safedata.voting.models import QuarantineGroup, Vote
-from safedata.thresholds import Defences
 
 logger = logging.getLogger(__name__)
 
