@@ -84,6 +84,7 @@ def cast_vote(
             return sql.partial_document(document_id, tally, tally.stored), tally.stored
         independent = blind and tally.previous is None and tally.stored.status == Status.NEEDS_VOTES
         consensus = _after_vote(document_id, tally, voter.key, rating, independent)
+        now = timezone.now()
         sql.write_vote(
             document_id=document_id,
             voter_key=voter.key,
@@ -92,8 +93,10 @@ def cast_vote(
             independent=independent,
             consensus=consensus,
             previous=tally.previous,
-            now=timezone.now(),
+            now=now,
         )
+        # Burst and serial checks (voting.defences); a quarantine recounts the documents.
+        defences.after_vote(document_id, voter, rating, uploader_id=tally.uploader_id, now=now)
     return sql.partial_document(document_id, tally, consensus), consensus
 
 
