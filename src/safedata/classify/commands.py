@@ -126,8 +126,10 @@ def train(
 
     Tunes hyperparameters on a validation split, reports k-fold cross-validated
     metrics with near-duplicates kept in the same fold, calibrates when it
-    helps, and writes a self-describing model folder (weights, config.json,
-    metrics.json, MODEL_CARD.md, confusion.png, reliability.png).
+    helps, fits the rule that picks the reported label for macro-F1 (out of
+    fold, kept when it helps), and writes a self-describing model folder
+    (weights, config.json, metrics.json, MODEL_CARD.md, confusion.png,
+    reliability.png).
     """
     from safedata.classify.train import TrainOptions
     from safedata.classify.train import train as run_training
