@@ -42,7 +42,7 @@ LONG_TEXT = (
     + "Ordinary sentences follow. " * 40
 )
 
-# (name, path, who opens it). {doc} and {user} are filled in from the data below.
+# (name, path, who opens it). {doc}, {user} and {version} come from the data below.
 PAGES = [
     ("home", "/", "anonymous"),
     ("login", "/accounts/login/", "anonymous"),
@@ -54,6 +54,8 @@ PAGES = [
     ("review", "/review/", "anonymous"),
     ("dataset", "/dataset/", "anonymous"),
     ("snapshots", "/dataset/snapshots/", "anonymous"),
+    ("dataset-card", "/dataset/snapshots/{version}/card/", "anonymous"),
+    ("quality", "/quality/", "anonymous"),
     ("upload", "/upload/", "member"),
     ("bulk-upload", "/upload/bulk/", "member"),
     ("profile", "/accounts/profile/", "member"),
@@ -64,6 +66,7 @@ PAGES = [
     ("moderation", "/moderation/", "moderator"),
     ("moderation-case", "/moderation/documents/{doc}/", "moderator"),
     ("moderation-user", "/moderation/users/{user}/", "moderator"),
+    ("quarantine", "/quarantine/", "moderator"),
     ("review-moderator", "/review/", "moderator"),
 ]
 
@@ -76,7 +79,7 @@ def site(
     make_document: Callable[..., Any],
     settings: Any,
     tmp_path: Path,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """A site with something on every page: documents, votes, a snapshot."""
     from safedata.datasets.snapshots import build_snapshot
 
@@ -88,8 +91,8 @@ def site(
         for voter in range(3):
             cast_vote(document.pk, Voter(key=f"a:layout-{voter}"), ("great", "neutral")[n % 2])
     cast_vote(long_one.pk, Voter(key=member.voter_key, user=member), "great")
-    build_snapshot(actor=moderator)
-    return {"doc": long_one.pk, "user": uploader.pk}
+    snapshot = build_snapshot(actor=moderator)
+    return {"doc": long_one.pk, "user": uploader.pk, "version": snapshot.version}
 
 
 @pytest.fixture
@@ -173,7 +176,7 @@ def visit(page: Page, url: str, name: str, width: int) -> list[str]:
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 def test_no_page_scrolls_sideways(
-    width: int, site: dict[str, int], contexts: Callable[[str, int], Page], live_server: Any
+    width: int, site: dict[str, Any], contexts: Callable[[str, int], Page], live_server: Any
 ) -> None:
     problems: list[str] = []
     for name, path, persona in PAGES:
@@ -183,14 +186,14 @@ def test_no_page_scrolls_sideways(
 
 
 def test_the_dataset_page_fits_320px(
-    site: dict[str, int], contexts: Callable[[str, int], Page], live_server: Any
+    site: dict[str, Any], contexts: Callable[[str, int], Page], live_server: Any
 ) -> None:
     page = contexts("anonymous", 320)
     assert visit(page, f"{live_server.url}/dataset/", "dataset", 320) == []
 
 
 def test_the_phone_nav_shows_every_link_and_the_toggle(
-    site: dict[str, int], contexts: Callable[[str, int], Page], live_server: Any
+    site: dict[str, Any], contexts: Callable[[str, int], Page], live_server: Any
 ) -> None:
     page = contexts("anonymous", PHONE)
     page.goto(f"{live_server.url}/review/")
@@ -205,7 +208,7 @@ def test_the_phone_nav_shows_every_link_and_the_toggle(
 
 
 def test_the_after_vote_strip_holds_a_long_title_on_a_phone(
-    site: dict[str, int], contexts: Callable[[str, int], Page], live_server: Any
+    site: dict[str, Any], contexts: Callable[[str, int], Page], live_server: Any
 ) -> None:
     page = contexts("anonymous", PHONE)
     page.goto(f"{live_server.url}/review/?show={site['doc']}")
