@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 import redis.exceptions
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
 from django.template import loader
 from django.views import defaults
 
@@ -66,6 +72,14 @@ class ServiceUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         return unavailable(request, exc) if isinstance(exc, OUTAGES) else None
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: under /api/ a URL that matches no operation gets the JSON error shape."""
+    if _is_api(request):
+        return error_response(404, "not_found", f"No API operation at {request.path!r}.")
+    response = defaults.page_not_found(request, exception)
+    return response if isinstance(response, HttpResponse) else HttpResponseNotFound()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

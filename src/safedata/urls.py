@@ -22,4 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "safedata.failures.not_found"
 handler500 = "safedata.failures.server_error"

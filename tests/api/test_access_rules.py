@@ -110,7 +110,8 @@ def test_every_operation_refuses_a_bad_token_with_401(
                 method, path, b"{}", content_type="application/json", headers=bearer(token)
             )
             assert response.status_code == 401, (kind, method, path, response.content)
-            assert response.json()["error"]["code"] == "invalid_token"
+            if method != "HEAD":  # a HEAD answer has no body
+                assert response.json()["error"]["code"] == "invalid_token"
 
 
 def test_openapi_declares_token_and_session_on_every_operation(client: Client) -> None:
@@ -144,3 +145,19 @@ def test_openapi_marks_which_operations_allow_anonymous_callers(
 ) -> None:
     operation = client.get("/api/openapi.json").json()["paths"][path][method]
     assert ({} in operation["security"]) is anonymous
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nowhere", "/api/v1/snapshots/a%0Ab", "/api/v2/documents"]
+)
+def test_a_path_no_api_operation_matches_is_a_json_404(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_path_outside_the_api_keeps_the_html_404(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

@@ -63,9 +63,9 @@ class Ledger:
 def vote_client(
     port: Callable[[], int], user: int, token: str, plan: list[tuple[int, str]], ledger: Ledger
 ) -> None:
-    """Cast every planned vote, retrying each until it is acknowledged (or 120 s pass)."""
+    """Cast every planned vote, retrying each until it is acknowledged (or 300 s pass)."""
     pending = deque(plan)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     while pending and time.monotonic() < deadline:
         document, rating = pending.popleft()
@@ -180,7 +180,12 @@ def deployed(tmp_path: Path) -> Iterator[tuple[Gunicorn, PrivatePostgres, dict[s
     postgres = PrivatePostgres().init()
     postgres.start()
     postgres.create_database("safedata")
-    env = production_env(tmp_path / "var", postgres.url("safedata"), VOTE_RATE_LIMIT="100000/m")
+    env = production_env(
+        tmp_path / "var",
+        postgres.url("safedata"),
+        VOTE_RATE_LIMIT="100000/m",
+        VOTE_ADDRESS_RATE_LIMIT="100000/m",
+    )
     manage(env, "migrate", "--noinput", "-v", "0")
     server = Gunicorn(env, tmp_path / "gunicorn.log")
     try:

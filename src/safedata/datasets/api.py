@@ -90,7 +90,9 @@ def without_body(run: Callable[..., Any]) -> Callable[..., Any]:
         head = HttpResponse(status=response.status_code)
         for name, value in response.items():
             head[name] = value
-        response.close()
+        # Closed with the HEAD answer, after the view: closing it here would send
+        # request_finished (and close the database connection) in mid-request.
+        head._resource_closers.append(response.close)  # type: ignore[attr-defined]
         return head
 
     return answered
