@@ -6,19 +6,21 @@ download, snapshot and export starts from it, so a takedown carries into all of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 
 from safedata.documents.filters import DocumentFilter
 from safedata.documents.models import Document
-from safedata.records import FIELD_NAMES
-from safedata.records.dbrows import to_batch
+from safedata.records import FIELD_NAMES, SCHEMA
+from safedata.records.dbrows import copy_csv_to_batch, to_batch, typed_batch
 
 BATCH_SIZE = 5_000
+Page = TypeVar("Page", pa.RecordBatch, list[tuple[Any, ...]])
 PREVIEW_ROWS = 100
 
 # Document columns in the order of the record schema (``created_at`` is ``uploaded_at``).
@@ -44,10 +46,72 @@ def fetch_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def keyset_batches(
-    rows: QuerySet[Any], key: str, columns: Sequence[str], batch_size: int | None = None
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of ``columns`` (the first being ``key``) in key order, a page at a time.
+def _copy_csv(rows: QuerySet[Any]) -> bytes:
+    """PostgreSQL: the rows as ``COPY … TO STDOUT`` CSV, on Django's own connection.
+
+    Django's connection, so a page sees what the caller's transaction sees. COPY
+    takes no parameters, so they are bound on the client by psycopg's quoting.
+    """
+    import psycopg  # only installed with PostgreSQL support
+
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        raw = cursor.cursor
+        query = psycopg.ClientCursor(raw.connection).mogrify(sql, params)
+        with raw.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            return b"".join(bytes(block) for block in copy)
+
+
+def _sqlite_file(connection: BaseDatabaseWrapper) -> str | None:
+    """The SQLite file, when a second connection sees just what this one sees.
+
+    Not inside a transaction (its uncommitted rows are its own) nor for an
+    in-memory database. In WAL mode the reader never blocks the site's writers.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    if connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return None
+    return str(connection.settings_dict["NAME"])
+
+
+def _adbc_sqlite(path: str, rows: QuerySet[Any]) -> pa.Table:
+    """SQLite through the ADBC driver, which reads pages straight into Arrow columns."""
+    import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+    sql, params = rows.query.sql_with_params()
+    qmarks = sql % (("?",) * len(params))  # Django's "%s" style; "%%" becomes "%"
+    values = [int(value) if isinstance(value, bool) else value for value in params]
+    with sqlite_adbc.connect(path) as database, database.cursor() as cursor:
+        cursor.execute(qmarks, values)
+        return cursor.fetch_arrow_table()
+
+
+def fetch_batch(rows: QuerySet[Any], schema: pa.Schema) -> pa.RecordBatch:
+    """The rows (a ``values_list`` in ``schema`` order) as one Arrow batch.
+
+    No value becomes a Python object on PostgreSQL (``COPY`` parsed by Arrow's CSV
+    reader) nor on an SQLite file read outside a transaction (ADBC); otherwise the
+    driver's rows are converted a column at a time.
+    """
+    connection = connections[rows.db]
+    if connection.vendor == "postgresql":
+        return copy_csv_to_batch(_copy_csv(rows), schema)
+    path = _sqlite_file(connection)
+    if path is not None:
+        return typed_batch(_adbc_sqlite(path, rows), schema)
+    return to_batch(fetch_rows(rows), schema)
+
+
+def _keyset(
+    rows: QuerySet[Any],
+    key: str,
+    columns: Sequence[str],
+    batch_size: int | None,
+    fetch: Callable[[QuerySet[Any]], Page],
+    last_key: Callable[[Page], Any],
+) -> Iterator[Page]:
+    """Pages of ``columns`` (the first being ``key``) in key order, each read by ``fetch``.
 
     Keyset pages rather than one long cursor: memory stays bounded, and no
     connection holds a transaction open for the length of a slow download.
@@ -56,20 +120,44 @@ def keyset_batches(
     last: Any = None
     while True:
         page = rows if last is None else rows.filter(**{f"{key}__gt": last})
-        batch = fetch_rows(page.order_by(key).values_list(*columns)[:batch_size])
-        if batch:
+        batch = fetch(page.order_by(key).values_list(*columns)[:batch_size])
+        if len(batch):
             yield batch
         if len(batch) < batch_size:
             return
-        last = batch[-1][0]
+        last = last_key(batch)
+
+
+def keyset_pages(
+    rows: QuerySet[Any],
+    key: str,
+    columns: Sequence[str],
+    schema: pa.Schema,
+    batch_size: int | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Arrow batches of ``columns`` (typed by ``schema``, the first being ``key``) in key order."""
+    return _keyset(
+        rows,
+        key,
+        columns,
+        batch_size,
+        lambda page: fetch_batch(page, schema),
+        lambda batch: batch.column(0)[-1].as_py(),
+    )
+
+
+def keyset_batches(
+    rows: QuerySet[Any], key: str, columns: Sequence[str], batch_size: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of ``columns`` (the first being ``key``) in key order, a page of tuples at a time."""
+    return _keyset(rows, key, columns, batch_size, fetch_rows, lambda batch: batch[-1][0])
 
 
 def record_batches(
     documents: QuerySet[Document], batch_size: int | None = None
 ) -> Iterator[pa.RecordBatch]:
     """``documents`` in id order as Arrow batches in the record schema."""
-    for rows in keyset_batches(documents, "id", LIVE_COLUMNS, batch_size):
-        yield to_batch(rows)
+    return keyset_pages(documents, "id", LIVE_COLUMNS, SCHEMA, batch_size)
 
 
 def live_batches(view: DocumentFilter, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:

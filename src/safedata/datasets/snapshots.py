@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -40,11 +41,10 @@ from safedata.datasets.card import (
 )
 from safedata.datasets.errors import DatasetError, SnapshotExistsError, SnapshotNotFoundError
 from safedata.datasets.models import Snapshot, SnapshotRow
-from safedata.datasets.rows import fetch_rows, keyset_batches, publishable_documents
+from safedata.datasets.rows import fetch_batch, keyset_pages, publishable_documents
 from safedata.documents.models import Document
 from safedata.moderation import services as moderation
-from safedata.records import FIELD_NAMES, all_or_nothing, formats, open_writer
-from safedata.records.dbrows import to_batch
+from safedata.records import FIELD_NAMES, SCHEMA, all_or_nothing, formats, open_writer
 from safedata.records.files import atomic_write_bytes, file_sha256
 from safedata.voting import weights
 
@@ -72,6 +72,9 @@ _FROZEN_COPY = (
 FROZEN_COLUMNS: tuple[str, ...] = tuple(
     "document_id" if name == "id" else name for name in FIELD_NAMES if name != "text"
 )
+FROZEN_SCHEMA = pa.schema([f for f in SCHEMA if f.name != "text"])
+"""Types of ``FROZEN_COLUMNS``, position by position."""
+TEXT_SCHEMA = pa.schema([SCHEMA.field("id"), SCHEMA.field("text")])
 
 
 def parse_format(value: str | None, default: str = "jsonl") -> str:
@@ -167,19 +170,24 @@ def _freeze_rows(snapshot: Snapshot) -> int:
 def frozen_batches(snapshot: Snapshot, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
     """The snapshot's rows as they stood at release, in document id order."""
     rows = SnapshotRow.objects.filter(snapshot=snapshot)
-    for page in keyset_batches(rows, "document_id", FROZEN_COLUMNS, batch_size):
-        texts = _texts(page[0][0], page[-1][0])
-        yield to_batch([(row[0], texts[row[0]], *row[1:]) for row in page if row[0] in texts])
+    for page in keyset_pages(rows, "document_id", FROZEN_COLUMNS, FROZEN_SCHEMA, batch_size):
+        ids = page.column(0)
+        texts = _texts(ids[0].as_py(), ids[-1].as_py())
+        found = pc.index_in(ids, value_set=texts.column(0))
+        kept = page.filter(pc.is_valid(found))
+        text = texts.column(1).take(found.drop_null())
+        columns = [kept.column(0), text, *kept.columns[1:]]
+        yield pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
 
 
-def _texts(first: int, last: int) -> dict[int, str]:
-    """Texts of the documents with ids in ``[first, last]``.
+def _texts(first: int, last: int) -> pa.RecordBatch:
+    """(id, text) of the documents with ids in ``[first, last]``.
 
     A second range query rather than a join: PostgreSQL merge-joins the keyset page
     with the documents index from its start, which makes each page slower than the last.
     """
     documents = Document.objects.filter(id__gte=first, id__lte=last).order_by()
-    return dict(fetch_rows(documents.values_list("id", "text")))
+    return fetch_batch(documents.values_list("id", "text"), TEXT_SCHEMA)
 
 
 def overlapped(

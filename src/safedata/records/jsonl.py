@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +56,6 @@ def _dumps(value: Any) -> str:
 _SHORT_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 # Control characters left after those: rare, so their rows go through ``json.dumps``.
 _OTHER_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
-_ANY_OTHER_CONTROL = re.compile(_OTHER_CONTROL.encode("ascii"))
 
 Encoded = tuple[str, pa.Array, str]
 """A column's JSON text: what goes before each value, the values, and what goes after."""
@@ -69,13 +67,22 @@ def _join(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*values, pa.scalar("", pa.large_string()))
 
 
+def _has_control_byte(strings: pa.Array) -> bool:
+    """Whether any byte of the strings' data is below 0x20 (a reduction over the buffer)."""
+    data = strings.buffers()[2]
+    if data is None or data.size == 0:
+        return False
+    as_bytes = pa.Array.from_buffers(pa.uint8(), data.size, [None, data])
+    return bool(pc.min(as_bytes).as_py() < 0x20)
+
+
 def _escaped(column: pa.Array) -> pa.Array:
     """Each string escaped as ``json.dumps(ensure_ascii=False)`` does, without the quotes."""
     escaped = column.cast(pa.large_string())
     for char, escape in _SHORT_ESCAPES:
         if pc.any(pc.match_substring(escaped, char)).as_py():
             escaped = pc.replace_substring(escaped, char, escape)
-    if _ANY_OTHER_CONTROL.search(memoryview(escaped.buffers()[2] or b"")):
+    if _has_control_byte(escaped):
         odd = pc.match_substring_regex(column, _OTHER_CONTROL)
         rare = [_dumps(value)[1:-1] for value in column.filter(odd).to_pylist()]
         escaped = pc.replace_with_mask(escaped, odd, pa.array(rare, pa.large_string()))
