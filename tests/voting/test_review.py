@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.voting.conftest import htmx, shown_id
 
 from safedata.accounts.models import User
 from safedata.documents.models import Document, Visibility
@@ -25,15 +26,6 @@ def browser() -> Callable[[User | None], Client]:
         return client
 
     return make
-
-
-def htmx(client: Client) -> dict[str, str]:
-    return {"HX-Request": "true", "X-CSRFToken": client.cookies["csrftoken"].value}
-
-
-def shown_id(response: Any) -> int | None:
-    document = response.context["document"]
-    return document.pk if document is not None else None
 
 
 def vote(client: Client, pk: int, rating: str) -> Any:

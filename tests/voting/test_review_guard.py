@@ -14,16 +14,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.voting.conftest import htmx
 
 from safedata.documents.models import Document
 from safedata.voting.models import Vote
 from safedata.voting.views import MIN_VIEW_MS
 
 pytestmark = pytest.mark.django_db
-
-
-def htmx(client: Client) -> dict[str, str]:
-    return {"HX-Request": "true", "X-CSRFToken": client.cookies["csrftoken"].value}
 
 
 def shown_in(response: Any) -> tuple[int, str]:
