@@ -40,15 +40,18 @@ START, STOP = "\ue000", "\ue001"
 
 _WORD = re.compile(r"[^\W_]+")
 _MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
-_FTS_IDS = "SELECT rowid FROM documents_document_fts WHERE documents_document_fts MATCH %s"
-_FTS_RANK = (
-    "SELECT -bm25(documents_document_fts) FROM documents_document_fts "
-    'WHERE documents_document_fts MATCH %s AND rowid = "documents_document"."id"'
-)
+# The unary + keeps SQLite from probing the FTS5 table once per document (a full-text
+# query per row): the match is scanned once and each hit looks its document up by id.
+_FTS_JOIN = [
+    '+documents_document_fts.rowid = "documents_document"."id"',
+    "documents_document_fts MATCH %s",
+]
+_FTS_RANK = "-bm25(documents_document_fts)"
+# +rowid again: one scan of the match, not one full-text query per listed id.
 _FTS_SNIPPETS = (
     "SELECT rowid, highlight(documents_document_fts, 0, %s, %s), "
     "snippet(documents_document_fts, 1, %s, %s, ' … ', 32) FROM documents_document_fts "
-    "WHERE documents_document_fts MATCH %s AND rowid IN "
+    "WHERE documents_document_fts MATCH %s AND +rowid IN "
 )
 _CONFIG = "simple"
 _VECTOR = SearchVector("title", "text", config=_CONFIG)
@@ -78,16 +81,28 @@ def matching(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
         # Not .none(): raw-SQL readers (datasets.rows.fetch_rows) need a query that compiles.
         return documents.filter(pk__isnull=True).annotate(**{RANK: Value(0.0)})
     if connections[documents.db].vendor == "postgresql":
-        tsquery = _postgres_query(terms)
-        found = documents.alias(search_vector=_VECTOR).filter(search_vector=tsquery)
-        # ts_rank is a float4: as a double it reads back exactly, so cursors compare equal.
-        rank = Cast(SearchRank(F("search_vector"), tsquery), FloatField())
-        return found.annotate(**{RANK: rank})
-    match = [fts5_query(terms)]
-    # Constant SQL; the only input, the FTS5 query, is a parameter.
-    ids = RawSQL(_FTS_IDS, match)  # noqa: S611
-    rank = RawSQL(_FTS_RANK, match, output_field=FloatField())  # noqa: S611
-    return documents.filter(id__in=ids).annotate(**{RANK: rank})
+        return _postgres_matching(documents, terms)
+    return _sqlite_matching(documents, terms)
+
+
+def _postgres_matching(documents: QuerySet[Document], terms: tuple[str, ...]) -> QuerySet[Document]:
+    tsquery = _postgres_query(terms)
+    found = documents.alias(search_vector=_VECTOR).filter(search_vector=tsquery)
+    # ts_rank is a float4: as a double it reads back exactly, so cursors compare equal.
+    rank = Cast(SearchRank(F("search_vector"), tsquery), FloatField())
+    return found.annotate(**{RANK: rank})
+
+
+def _sqlite_matching(documents: QuerySet[Document], terms: tuple[str, ...]) -> QuerySet[Document]:
+    # A join, not a subquery per row: bm25() gathers its corpus statistics once per
+    # statement, so a correlated subquery would redo that for every matching row.
+    joined = documents.extra(  # noqa: S610 - constant SQL; the FTS5 query is a parameter
+        tables=["documents_document_fts"],
+        where=_FTS_JOIN,
+        params=[fts5_query(terms)],
+    )
+    rank = RawSQL(_FTS_RANK, [], output_field=FloatField())  # noqa: S611 - constant SQL
+    return joined.annotate(**{RANK: rank})
 
 
 def snippets(document_ids: Iterable[int], query: str) -> dict[int, tuple[str, str]]:
@@ -108,11 +123,19 @@ def snippets(document_ids: Iterable[int], query: str) -> dict[int, tuple[str, st
 
 def _postgres_snippets(ids: list[int], terms: tuple[str, ...]) -> dict[int, tuple[str, str]]:
     tsquery = _postgres_query(terms)
-    marks = {"config": _CONFIG, "start_sel": START, "stop_sel": STOP}
     rows = Document.objects.filter(pk__in=ids).annotate(
-        title_marked=SearchHeadline("title", tsquery, highlight_all=True, **marks),
+        title_marked=SearchHeadline(
+            "title", tsquery, config=_CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+        ),
         text_marked=SearchHeadline(
-            "text", tsquery, max_words=40, min_words=20, max_fragments=2, **marks
+            "text",
+            tsquery,
+            config=_CONFIG,
+            start_sel=START,
+            stop_sel=STOP,
+            max_words=40,
+            min_words=20,
+            max_fragments=2,
         ),
     )
     return {
