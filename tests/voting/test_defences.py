@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from tests.conftest import PASSWORD
@@ -288,3 +289,45 @@ def test_decisions_need_csrf_and_post(
     burst_group.refresh_from_db()
     assert burst_group.status == State.CONFIRMED
     assert burst_group.resolved_by is not None
+
+
+@pytest.mark.parametrize("addresses", [1, 20])
+def test_a_brigade_of_fresh_identities_does_not_flip_a_settled_document(
+    document: Document, make_user: Callable[..., User], addresses: int
+) -> None:
+    """The issue's attack through the site: 5 agreeing accounts, then 20 new cookies."""
+    _old_accounts(make_user, document, 5)
+    for n in range(20):
+        client = Client()  # no cookie: a fresh identity each time
+        address = f"203.0.113.{n % addresses + 1}"
+        client.get("/review/", REMOTE_ADDR=address)
+        response = client.post(
+            f"/documents/{document.pk}/vote/",
+            {"rating": "unsafe"},
+            HTTP_HX_REQUEST="true",
+            REMOTE_ADDR=address,
+        )
+        assert response.status_code == 200
+    document.refresh_from_db()
+    assert document.label == "great"
+    assert document.votes_unsafe == 0
+    assert document.votes_uncounted == 20
+
+
+def test_old_open_groups_age_in_after_a_later_vote(
+    burst_group: QuarantineGroup,
+    make_document: Callable[..., Document],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    days = settings.SAFEDATA_DEFENCES.age_in_days
+    QuarantineGroup.objects.update(created_at=timezone.now() - timedelta(days=days + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        cast_vote(make_document().pk, Voter(key="a:soon"), "neutral")
+    burst_group.refresh_from_db()
+    assert burst_group.status == State.OPEN  # the brigade's votes ran it less than an hour ago
+    cache.delete(defences.AGE_IN_GATE)  # an hour later
+    with django_capture_on_commit_callbacks(execute=True):
+        cast_vote(make_document().pk, Voter(key="a:later"), "neutral")
+    burst_group.refresh_from_db()
+    assert burst_group.status == State.RELEASED

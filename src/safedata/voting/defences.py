@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 Reason = QuarantineGroup.Reason
 State = QuarantineGroup.State
 _AGE_IN_EVERY_SECONDS = 3600
+AGE_IN_GATE = "quarantine:age-in"
+"""Cache key present while the last age-in run is less than an hour old."""
 
 
 def admit_vote(voter: Voter) -> None:
@@ -211,7 +213,7 @@ def after_vote(
                 "detail": {"voter_key": voter.key, "documents": len(series)},
             },
         )
-    if cache.add("quarantine:age-in", 1, timeout=_AGE_IN_EVERY_SECONDS):
+    if cache.add(AGE_IN_GATE, 1, timeout=_AGE_IN_EVERY_SECONDS):
         transaction.on_commit(_age_in_quietly)
 
 
@@ -283,4 +285,4 @@ def _age_in_quietly() -> None:
         age_in()
     except Exception:  # the vote is committed; the next hour's run tries again
         logger.exception("quarantine age-in failed")
-        cache.delete("quarantine:age-in")
+        cache.delete(AGE_IN_GATE)
