@@ -136,7 +136,8 @@ def _joined_bytes(lines: pa.Array) -> bytes:
         int.from_bytes(offsets[8 * i : 8 * i + 8], "little", signed=True)
         for i in (lines.offset, lines.offset + len(lines))
     )
-    return lines.buffers()[2][first:last].to_pybytes()
+    data: bytes = lines.buffers()[2][first:last].to_pybytes()
+    return data
 
 
 def encode_lines(batch: pa.RecordBatch) -> bytes:
