@@ -183,7 +183,7 @@ def fasttext_baseline(train_path: Path, test_path: Path, params: dict[str, Any])
     """fastText with ``params`` (softmax, one thread) on the same split, argmax labels."""
     import fasttext
 
-    from safedata.classify.backends.fasttext import normalise, to_matrix
+    from safedata.classify.backends.fasttext import _train_with_retries, normalise, to_matrix
 
     with tempfile.TemporaryDirectory() as folder:
         lines = Path(folder) / "train.txt"
@@ -191,7 +191,8 @@ def fasttext_baseline(train_path: Path, test_path: Path, params: dict[str, Any])
             "".join(f"__label__{r.label} {normalise(r.text)}\n" for r in read_records(train_path)),
             encoding="utf-8",
         )
-        model = fasttext.train_supervised(input=str(lines), verbose=0, thread=1, seed=0, **params)
+        # the fastText build we ship at times reports NaN at random: retry as the backend does
+        model = _train_with_retries(fasttext, lines, {"seed": 0, **params})
     test = read_records(test_path)
     labels_out, probs = model.predict([normalise(r.text) for r in test], k=-1)
     return classification_metrics(truth(test), to_matrix(labels_out, probs))
