@@ -115,7 +115,7 @@ def test_dataset_page_fits_a_narrow_screen(
         no_sideways_scroll(page)
     page.goto(f"{live_server.url}/dataset/")
     expect(page.locator(".chart svg")).to_have_count(3)
-    expect(page.locator("table.viewer tbody tr").first).to_contain_text("great")
+    expect(page.locator("table.viewer tbody tr").first).to_contain_text("Great")
     expect(page.locator("table.viewer tbody tr").nth(2)).to_contain_text("no votes")
     apply = page.get_by_role("button", name="Apply")
     assert apply.evaluate("b => getComputedStyle(b).backgroundColor") != "rgb(239, 239, 239)"

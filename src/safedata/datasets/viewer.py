@@ -16,7 +16,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
-from safedata.consensus import LABEL_NAMES, LABELS, STATUS_NAMES, Status
+from safedata.consensus import LABEL_NAMES, LABELS, STATUS_NAMES, Label, Status
 from safedata.datasets.exporters.sft import SPLITS, SftOptions, assign_splits, candidates
 from safedata.datasets.rows import publishable_documents
 from safedata.documents import search
@@ -116,6 +116,8 @@ def _rows(documents: QuerySet[Document], limit: int) -> list[dict[str, Any]]:
 def _mark(rows: list[dict[str, Any]], query: str) -> None:
     for row in rows:
         row["voted"] = row["votes_total"] > 0
+        row["label_name"] = LABEL_NAMES[Label(row["label"])]
+        row["status_name"] = STATUS_NAMES[Status(row["status"])]
     if not query:
         return
     marked = search.snippets((row["id"] for row in rows), query)
