@@ -161,3 +161,14 @@ def test_the_database_engine_serves_the_match(library: dict[str, Any]) -> None:
     assert found("eggs") == [library["eggs"].pk]
     Document.objects.filter(pk=library["eggs"].pk).update(text="Only bread now.")
     assert found("eggs") == []
+
+
+def test_a_last_word_shorter_than_three_characters_is_a_whole_word(
+    make_document: Callable[..., Any],
+) -> None:
+    short = make_document("Vitamin b and b12 in one note.")
+    assert found("b") == [short.pk]
+    assert found("b1") == []  # not a prefix of b12: too short to expand
+    assert found("b12") == [short.pk]
+    assert search.fts5_query(("vitamin", "b")) == '"vitamin" "b"'
+    assert search.fts5_query(("vitamin", "b12")) == '"vitamin" "b12"*'

@@ -232,7 +232,7 @@ class ListFilters(Schema):
     q: str = Field(
         "",
         max_length=search.MAX_QUERY_CHARS,
-        description="Full-text search in title and text: every word, the last as a prefix.",
+        description="Full-text search in title and text: every word, the last (3+ chars) a prefix.",
     )
     label: consensus.Label | None = None
     status: consensus.Status | None = None

@@ -192,7 +192,8 @@ class FilterQuery(Schema):
     q: str = Field(
         "",
         description=(
-            "Full-text search in title and text: every word must occur, the last as a prefix."
+            "Full-text search in title and text: every word must occur, "
+            "the last (3+ characters) as a prefix."
         ),
     )
     label: str = Field(

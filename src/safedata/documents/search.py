@@ -9,7 +9,8 @@ without stemming (``simple``, ``unicode61``), so a query finds the same
 documents on either database.
 
 A query is reduced to its words before it reaches the database: every word
-must occur, the last one as a prefix (``pass`` finds "password"). Quotes and
+must occur, the last one as a prefix if it has three characters or more
+(``pass`` finds "password"). Quotes and
 operators of either engine's syntax are never passed through, so no input can
 make the query invalid.
 """
@@ -33,6 +34,9 @@ MAX_QUERY_CHARS = 200
 """Longest ``q`` accepted; longer is a 400 naming the limit."""
 MAX_TERMS = 12
 """Words of ``q`` beyond this many are ignored."""
+MIN_PREFIX_CHARS = 3
+"""The last word matches as a prefix from this length: a shorter prefix expands to so many
+words that ranking them all costs seconds on a large table."""
 RANK = "search_rank"
 """The annotation holding a match's relevance, higher is better, on both databases."""
 START, STOP = "\ue000", "\ue001"
@@ -65,13 +69,18 @@ def words(query: str) -> tuple[str, ...]:
 
 def _postgres_query(terms: tuple[str, ...]) -> SearchQuery:
     parts = [f"'{word}'" for word in terms]
-    parts[-1] += ":*"
+    if _prefix(terms):
+        parts[-1] += ":*"
     return SearchQuery(" & ".join(parts), config=_CONFIG, search_type="raw")
 
 
 def fts5_query(terms: tuple[str, ...]) -> str:
     """An FTS5 query of quoted words (no operator survives quoting), the last a prefix."""
-    return " ".join(f'"{word}"' for word in terms) + "*"
+    return " ".join(f'"{word}"' for word in terms) + ("*" if _prefix(terms) else "")
+
+
+def _prefix(terms: tuple[str, ...]) -> bool:
+    return len(terms[-1]) >= MIN_PREFIX_CHARS
 
 
 def matching(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
