@@ -102,3 +102,17 @@ def test_too_long_a_q_is_400_naming_the_limit(client: Client, db: None, url: str
     response = client.get(url, {"q": "salt " * 50})
     assert response.status_code == 400
     assert "200" in response.json()["error"]["message"]
+
+
+def test_the_live_download_takes_the_same_q(
+    client: Client, shelf: list[Document], member_token: str
+) -> None:
+    response = client.get(
+        "/api/v1/dataset",
+        {"q": "pepper", "format": "jsonl"},
+        HTTP_AUTHORIZATION=f"Bearer {member_token}",
+    )
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1
+    assert "Pepper only" in lines[0]
