@@ -56,9 +56,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r src --severity-level high
 
-# Known vulnerabilities in the installed packages (asks the PyPI advisory service).
+# Known vulnerabilities in the installed packages (asks the PyPI advisory service);
+# --strict: a package that could not be looked up fails the audit instead of passing it.
 audit: $(STAMP)
-	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	$(BIN)/pip-audit --skip-editable --strict --progress-spinner off
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
