@@ -105,7 +105,7 @@ def _postgres_matching(documents: QuerySet[Document], terms: tuple[str, ...]) ->
 def _sqlite_matching(documents: QuerySet[Document], terms: tuple[str, ...]) -> QuerySet[Document]:
     # A join, not a subquery per row: bm25() gathers its corpus statistics once per
     # statement, so a correlated subquery would redo that for every matching row.
-    joined = documents.extra(  # noqa: S610 - constant SQL; the FTS5 query is a parameter
+    joined: QuerySet[Document] = documents.extra(  # noqa: S610 - constant SQL, one parameter
         tables=["documents_document_fts"],
         where=_FTS_JOIN,
         params=[fts5_query(terms)],
