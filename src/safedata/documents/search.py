@@ -1,12 +1,12 @@
 """Full-text search over documents' title and text, with the database's own engine.
 
-PostgreSQL matches ``to_tsvector('simple', title || ' ' || text)`` against a
-``tsquery`` and ranks with ``ts_rank``; a GIN index on that very expression
-(migration ``0003_document_search``) serves the match. SQLite matches an FTS5
-table, ``documents_document_fts``, that triggers keep in step with the
-documents, and ranks with ``bm25``. Both are word-based and case-insensitive,
-without stemming (``simple``, ``unicode61``), so a query finds the same
-documents on either database.
+PostgreSQL keeps ``to_tsvector('simple', title || ' ' || text)`` in the stored
+generated column ``search_vector`` with a GIN index (migration
+``0005_document_search_vector``), matches it against a ``tsquery`` and ranks
+with ``ts_rank``. SQLite matches an FTS5 table, ``documents_document_fts``,
+that triggers keep in step with the documents, and ranks with ``bm25``. Both
+are word-based and case-insensitive, without stemming (``simple``,
+``unicode61``), so a query finds the same documents on either database.
 
 A query is reduced to its words before it reaches the database: every word
 must occur, the last one as a prefix if it has three characters or more
@@ -20,7 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connections
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
@@ -58,8 +63,8 @@ _FTS_SNIPPETS = (
     "WHERE documents_document_fts MATCH %s AND +rowid IN "
 )
 _CONFIG = "simple"
-_VECTOR = SearchVector("title", "text", config=_CONFIG)
-"""Must stay the expression the GIN index of migration 0003 is built on."""
+_VECTOR = RawSQL('"documents_document"."search_vector"', [], output_field=SearchVectorField())
+"""PostgreSQL's stored column (not a model field: it exists only there)."""
 
 
 def words(query: str) -> tuple[str, ...]:
