@@ -12,7 +12,8 @@ measurement:
 - ``download``: ``GET /api/v1/dataset?format=jsonl`` through Django, body consumed;
 - ``baseline``: pyarrow writing the same rows, already in memory, to Parquet (zstd).
 
-It prints rows/s, the ratio to the baseline and the peak RSS of each.
+It prints rows/s, the ratio to the baseline and the peak RSS of each, and the load
+average before and after (on a shared machine, compare ratios within one run).
 """
 
 from __future__ import annotations
@@ -296,7 +297,10 @@ def main() -> None:
         child(args.child, args.rows, json.loads(args.env))
         return
     for backend in args.backends.split(","):
-        report(backend, bench(backend, args.rows, args.pg_admin_url))
+        load = os.getloadavg()[0]
+        results = bench(backend, args.rows, args.pg_admin_url)
+        print(f"{backend}: load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
+        report(backend, results)
 
 
 if __name__ == "__main__":
