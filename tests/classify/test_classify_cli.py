@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from safedata.records import Record
@@ -177,3 +180,72 @@ def test_unreadable_and_missing_inputs(cli: Cli, model_dir: Path, tmp_path: Path
     result = cli("score", "--model", model_dir, "--input", dangling, "--output", tmp_path / "out")
     assert_fails(result, "gone.jsonl: cannot read")
     assert not (tmp_path / "out").exists()
+
+
+TRAIN_STAGES = [
+    "reading data",
+    "300 documents read, 300 settled",
+    "dedup groups",
+    "featurizing",
+    "tuning",
+    "cross-validation fold 1/2",
+    "cross-validation fold 2/2",
+    "calibrating",
+    "fitting final model",
+    "writing model",
+    "done",
+]
+
+
+@pytest.mark.slow
+def test_train_shows_each_stage_in_order(cli: Cli, training_file: Path, tmp_path: Path) -> None:
+    result = cli("train", "--data", training_file, "--out", tmp_path / "m", *SMALL)
+    assert result.returncode == 0, result.stderr
+    positions = [result.stderr.find(stage) for stage in TRAIN_STAGES]
+    assert -1 not in positions, result.stderr
+    assert positions == sorted(positions), result.stderr
+    assert re.search(r"^\[ *\d+\.\ds\] writing model", result.stderr, re.MULTILINE)
+    assert "reading data" not in result.stdout
+
+
+@pytest.mark.slow
+def test_train_no_progress_hides_the_stages(cli: Cli, training_file: Path, tmp_path: Path) -> None:
+    result = cli("train", "--data", training_file, "--out", tmp_path / "m", *SMALL, "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "model written to" in result.stdout
+    assert not any(stage in result.stderr for stage in TRAIN_STAGES), result.stderr
+
+
+def test_score_shows_the_total_of_a_parquet_input(
+    cli: Cli, model_dir: Path, tmp_path: Path
+) -> None:
+    texts = ["explain learn clear guide"] * 6 + [""]
+    table = pa.table({"id": [str(i) for i in range(7)], "text": texts})
+    pq.write_table(table, tmp_path / "in.parquet", row_group_size=3)
+    args = ["score", "--model", model_dir, "--input", tmp_path / "in.parquet", "--batch-size", "2"]
+    result = cli(*args, "--output", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "6 documents scored, 1 without text skipped" in result.stdout
+    assert "7/7" in result.stderr
+    quiet = cli(*args, "--output", tmp_path / "quiet", "--no-progress")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "scoring" not in quiet.stderr
+
+
+def test_score_of_jsonl_counts_without_a_total(cli: Cli, model_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "explain learn"}\n' * 3)
+    pq.write_table(pa.table({"text": ["explain"]}), tmp_path / "in.parquet")
+    result = cli(
+        "score",
+        "--model",
+        model_dir,
+        "--input",
+        tmp_path / "in.jsonl",
+        "--input",
+        tmp_path / "in.parquet",
+        "--output",
+        tmp_path / "out",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4 docs" in result.stderr
+    assert re.search(r"\d/\d", result.stderr) is None, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,17 @@ def _fmt(value: float | None) -> str:
 
 def _verbose(enabled: bool) -> None:
     logging.basicConfig(level=logging.INFO if enabled else logging.WARNING, format="%(message)s")
+
+
+def _stage_printer(enabled: bool) -> Callable[[str], None]:
+    """Print each training stage on stderr with the seconds since the start."""
+    started = time.perf_counter()
+
+    def show(stage: str) -> None:
+        if enabled:
+            click.echo(f"[{time.perf_counter() - started:7.1f}s] {stage}", err=True)
+
+    return show
 
 
 existing_path: Callable[..., click.Path] = lambda: click.Path(exists=True, path_type=Path)  # noqa: E731
@@ -111,6 +123,7 @@ model_option = click.option(
 )
 @click.option("--quick", is_flag=True, help="Try one set of hyperparameters instead of a grid.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each tuning trial.")
+@click.option("--no-progress", is_flag=True, help="Hide the stages and their elapsed seconds.")
 def train(
     data: Path,
     out: Path,
@@ -121,6 +134,7 @@ def train(
     params: tuple[str, ...],
     quick: bool,
     verbose: bool,
+    no_progress: bool,
 ) -> None:
     """Train a classifier on the settled documents of a snapshot or export.
 
@@ -129,15 +143,17 @@ def train(
     helps, fits the rule that picks the reported label for macro-F1 (out of
     fold, kept when it helps), and writes a self-describing model folder
     (weights, config.json, metrics.json, MODEL_CARD.md, confusion.png,
-    reliability.png).
+    reliability.png). Each stage is shown on stderr as it starts.
     """
     from safedata.classify.train import TrainOptions
     from safedata.classify.train import train as run_training
 
     _verbose(verbose)
     options = TrainOptions(backend, folds, seed, labels, _parse_params(params), quick)
+    show = _stage_printer(not no_progress)
     with user_errors():
-        metrics = run_training(data, out, options)
+        metrics = run_training(data, out, options, show)
+    show("done")
     click.echo(f"model written to {out}")
     click.echo(f"cross-validated: {_summary(metrics['cross_validation'])}")
 

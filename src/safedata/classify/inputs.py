@@ -99,6 +99,26 @@ def plan_units(files: list[Path], text_field: str, unit_rows: int) -> list[WorkU
     return units
 
 
+def unit_documents(unit: WorkUnit) -> int | None:
+    """Documents in a unit, from Parquet metadata or the file count; None for JSONL.
+
+    Counting JSONL lines would read (and decompress) every file once more, so
+    its size stays unknown.
+    """
+    if unit.kind == "text":
+        return len(unit.paths)
+    if unit.kind == "parquet":
+        metadata = pq.ParquetFile(unit.paths[0]).metadata
+        return sum(int(metadata.row_group(index).num_rows) for index in unit.row_groups)
+    return None
+
+
+def total_documents(units: list[WorkUnit]) -> int | None:
+    """Documents in all ``units``, or None when any unit's size is unknown."""
+    sizes = [unit_documents(unit) for unit in units]
+    return None if None in sizes else sum(size or 0 for size in sizes)
+
+
 def _check_readable(path: Path) -> None:
     try:
         with path.open("rb"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ LABEL_MODES = ("tune", "hard", "soft")
 FOLD_DUPLICATE_THRESHOLD = 0.7
 """Estimated Jaccard similarity from which two documents must share a fold: lower than the
 SFT export's, since a split that separates copies inflates every metric."""
+Progress = Callable[[str], None]
+"""Told the name of each stage as it starts (``safedata train`` prints them on stderr)."""
+
+
+def no_progress(stage: str) -> None:
+    """Report nothing."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Trainer:
     features: np.ndarray
     weights: np.ndarray
     folds: Folds
+    progress: Progress = no_progress
 
     def targets(self, params: Params) -> np.ndarray:
         if params.get("soft"):
@@ -153,7 +161,9 @@ class Trainer:
         Refinement changes one more hyperparameter at a time from the best so
         far (the backend's ``refinements``) and keeps a change only if it helps.
         """
-        trials = [self.trial(params) for params in self.candidates()]
+        candidates = self.candidates()
+        self.progress(f"tuning {len(candidates)} candidate(s) on a validation split…")
+        trials = [self.trial(params) for params in candidates]
         scored = [trial for trial in trials if trial["validation_macro_f1"] is not None]
         if not scored:
             raise DataError("training diverged for every candidate; fix the parameters")
@@ -172,28 +182,39 @@ class Trainer:
         """Out-of-fold probabilities for every document."""
         probs = np.zeros((len(self.data), len(LABELS)))
         for fold in range(self.folds.count):
+            self.progress(f"cross-validation fold {fold + 1}/{self.folds.count}…")
             train, held = self.folds.split(fold)
             probs[held] = self.fit_predict(params, train, held)
         return probs
 
 
-def prepare(data_path: Path, options: TrainOptions) -> Trainer:
+def prepare(data_path: Path, options: TrainOptions, progress: Progress = no_progress) -> Trainer:
     """Load, check and featurize the training data."""
+    progress("reading data…")
     data = load_labelled(data_path)
+    progress(f"{data.documents_read:,} documents read, {len(data):,} settled")
     check_trainable(data)
     probe = get_backend(options.backend)({"seed": options.seed, **options.params})
+    progress("dedup groups and folds…")
     folds = make_folds(data, options.folds, options.seed)
+    progress("featurizing…")
     features = probe.featurize(data.texts)
-    return Trainer(data, options, probe, features, sample_weights(data), folds)
+    return Trainer(data, options, probe, features, sample_weights(data), folds, progress)
 
 
-def train(data_path: Path, out: Path, options: TrainOptions) -> dict[str, Any]:
-    """Train a model on ``data_path`` and write its folder to ``out``; return its metrics."""
+def train(
+    data_path: Path, out: Path, options: TrainOptions, progress: Progress = no_progress
+) -> dict[str, Any]:
+    """Train a model on ``data_path`` and write its folder to ``out``; return its metrics.
+
+    ``progress`` is told each stage as it starts.
+    """
     if out.exists() and any(out.iterdir()):
         raise DataError(f"{out}: already exists and is not empty; choose a new folder")
-    trainer = prepare(data_path, options)
+    trainer = prepare(data_path, options, progress)
     params, trials = trainer.tune()
     raw = trainer.cross_validate(params)
+    progress("calibrating and fitting the label rule…")
     labels = trainer.data.labels
     calibrated = cross_fitted_calibration(labels, raw, trainer.folds.assignment)
     metrics = _metrics(trainer, params, trials, raw, calibrated)
@@ -203,6 +224,7 @@ def train(data_path: Path, out: Path, options: TrainOptions) -> dict[str, Any]:
     if metrics["label_rule"]["applied"]:
         decision = asdict(fit_decision_rule(labels, calibrated if applied else raw))
         metrics["label_rule"]["bias"] = decision["bias"]
+    progress("fitting final model…")
     final = trainer.probe.with_params(params)
     final.fit(trainer.features, trainer.targets(params), trainer.weights)
 
@@ -223,6 +245,7 @@ def train(data_path: Path, out: Path, options: TrainOptions) -> dict[str, Any]:
         reliability_png(curves, folder / RELIABILITY_PNG)
         (folder / CARD_FILE).write_text(model_card(config, metrics), encoding="utf-8")
 
+    progress("writing model…")
     write_folder_atomically(out, fill)
     return metrics
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from tqdm import tqdm
 
 from safedata.classify.engines.base import Engine, ScoringJob, register_engine
-from safedata.classify.inputs import WorkUnit
+from safedata.classify.inputs import WorkUnit, total_documents
 from safedata.classify.model import Model
 from safedata.classify.shards import ScoreOptions, ShardStats, finished_shard, score_unit
 
@@ -31,9 +31,12 @@ def remove_temporaries(out_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def progress_bar(job: ScoringJob) -> tqdm:
-    """A docs/s progress bar on stderr."""
-    return tqdm(unit=" docs", desc="scoring", file=sys.stderr, disable=not job.progress)
+def progress_bar(job: ScoringJob, units: list[WorkUnit]) -> tqdm:
+    """A docs/s progress bar on stderr, with a total and ETA when the size of ``units`` is known."""
+    total = total_documents(units) if job.progress else None
+    return tqdm(
+        total=total, unit=" docs", desc="scoring", file=sys.stderr, disable=not job.progress
+    )
 
 
 @register_engine
@@ -52,7 +55,7 @@ class LocalEngine(Engine):
                 pending.append(unit)
             else:
                 total += done
-        with progress_bar(job) as bar:
+        with progress_bar(job, pending) as bar:
             try:
                 if job.workers <= 1 or len(pending) <= 1:
                     return total + self._in_process(job, pending, bar)

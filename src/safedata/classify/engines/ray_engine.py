@@ -146,6 +146,7 @@ class RayEngine(Engine):
             return _previous_result(previous, job)
         if not ray.is_initialized():
             ray.init(address=job.address, include_dashboard=False, logging_level="WARNING")
+        ray.data.DataContext.get_current().enable_progress_bars = job.progress
         staging = job.out_dir / f".ray-staging-{uuid.uuid4().hex}"
         try:
             stats = self._pipeline(ray, job, staging)
