@@ -51,7 +51,8 @@ def test_shows_text_metadata_tallies_and_consensus(rich_document: Any, client: C
     assert '<h1 id="doc-title">Kitchen knife safety</h1>' in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<script>alert" not in body
-    assert "<p>Second paragraph.</p>" in body
+    # Shown exactly as stored (issue 11): the blank line kept, no <p> wrapping.
+    assert "safety.\n\nSecond paragraph.</div>" in body
     assert 'href="https://example.org/knives" rel="nofollow noopener ugc"' in body
     assert "CC BY 4.0" in body
     assert "uploader" in body
