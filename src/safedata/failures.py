@@ -26,10 +26,12 @@ from django.template import loader
 from django.views import defaults
 
 from safedata.apierrors import error_response
+from safedata.filecache import CacheUnavailable
 
 OUTAGES: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
+    CacheUnavailable,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )

@@ -25,6 +25,10 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
 
+class CacheUnavailable(OSError):
+    """The cache folder cannot be written (a full disk, lost permissions): an outage, a 503."""
+
+
 class SharedFileCache(FileBasedCache):
     """``FileBasedCache`` whose ``add`` and ``incr`` are atomic across processes."""
 
@@ -34,13 +38,18 @@ class SharedFileCache(FileBasedCache):
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        os.makedirs(self._dir, 0o700, exist_ok=True)
-        with open(os.path.join(self._dir, ".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        try:
+            os.makedirs(self._dir, 0o700, exist_ok=True)
+            with open(os.path.join(self._dir, ".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        except CacheUnavailable:
+            raise
+        except OSError as exc:
+            raise CacheUnavailable(exc.errno, f"cache folder {self._dir}: {exc.strerror}") from exc
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
