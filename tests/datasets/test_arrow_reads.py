@@ -81,26 +81,3 @@ def test_inside_a_transaction_the_pages_see_its_rows(
         ]
         assert ids[-1] == added.pk
         assert len(ids) == len(AWKWARD) + 1
-
-
-@pytest.mark.parametrize(
-    ("database", "uri"),
-    [
-        (
-            {"NAME": "safedata", "USER": "app", "PASSWORD": "p@ss:/w", "HOST": "db", "PORT": 5432},
-            "postgresql://app:p%40ss%3A%2Fw@db:5432/safedata",
-        ),
-        (
-            {"NAME": "s", "USER": "", "HOST": "/run/postgresql", "PORT": "", "OPTIONS": {}},
-            "postgresql:///s?host=%2Frun%2Fpostgresql",
-        ),
-        (
-            {"NAME": "s", "USER": "u", "OPTIONS": {"sslmode": "require", "pool": True}},
-            "postgresql://u@/s?sslmode=require",
-        ),
-    ],
-)
-def test_the_second_postgresql_connection_uses_djangos_settings(
-    database: dict[str, Any], uri: str
-) -> None:
-    assert rows._postgres_uri(database) == uri

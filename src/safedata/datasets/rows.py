@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
 
 import adbc_driver_manager
-import adbc_driver_postgresql  # type: ignore[import-untyped]
 import adbc_driver_sqlite
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import connections
@@ -66,73 +64,35 @@ def _copy_csv(rows: QuerySet[Any]) -> bytes:
             return b"".join(bytes(block) for block in copy)
 
 
-_LIBPQ_OPTIONS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "options")
-
-
-def _postgres_uri(settings: dict[str, Any]) -> str:
-    """A libpq URI for Django's PostgreSQL settings (socket folders go in ``host=``)."""
-    user = quote(str(settings.get("USER") or ""), safe="")
-    password = quote(str(settings.get("PASSWORD") or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host, port = str(settings.get("HOST") or ""), str(settings.get("PORT") or "")
-    query = {k: str(v) for k, v in settings.get("OPTIONS", {}).items() if k in _LIBPQ_OPTIONS}
-    if host.startswith("/"):
-        query["host"], host = host, ""
-    address = f"{host}:{port}" if port else host
-    name = quote(str(settings["NAME"]), safe="")
-    return f"postgresql://{credentials}{address}/{name}" + (f"?{urlencode(query)}" if query else "")
-
-
-def _second_connection(connection: BaseDatabaseWrapper) -> tuple[str, str] | None:
-    """(ADBC driver, its URI) when a second connection sees just what this one sees.
-
-    Not inside a transaction (its uncommitted rows are its own) nor for an in-memory
-    SQLite database. An SQLite file in WAL mode: the reader never blocks the writers.
-    """
-    if connection.in_atomic_block:
-        return None
-    if connection.vendor == "postgresql":
-        return "postgresql", _postgres_uri(connection.settings_dict)
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():  # type: ignore[attr-defined]
-        return "sqlite", str(connection.settings_dict["NAME"])
-    return None
-
-
 def _sqlite_file(connection: BaseDatabaseWrapper) -> str | None:
-    """The SQLite file that pages are read from through ADBC, if they are."""
-    second = _second_connection(connection)
-    return second[1] if second is not None and second[0] == "sqlite" else None
+    """The SQLite file, when a second connection sees just what this one sees.
+
+    Not inside a transaction (its uncommitted rows are its own) nor for an
+    in-memory database. In WAL mode the reader never blocks the site's writers.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    if connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return None
+    return str(connection.settings_dict["NAME"])
 
 
-_DRIVERS: dict[str, tuple[Callable[[str], Any], Callable[[int], str]]] = {
-    "sqlite": (lambda uri: adbc_driver_sqlite.connect(uri), lambda _: "?"),
-    "postgresql": (lambda uri: adbc_driver_postgresql.connect(uri), lambda i: f"${i + 1}"),
-}
-
-
-def _bound(value: Any, driver: str) -> pa.Array:
-    return pa.array([int(value) if driver == "sqlite" and isinstance(value, bool) else value])
-
-
-def _adbc(driver: str, uri: str, rows: QuerySet[Any]) -> pa.Table:
-    """The rows through an ADBC driver, which reads pages straight into Arrow columns.
+def _adbc_sqlite(path: str, rows: QuerySet[Any]) -> pa.Table:
+    """SQLite through the ADBC driver, which reads pages straight into Arrow columns.
 
     The driver manager's own API rather than its DB-API module, whose import pulls in
-    pandas, polars and ``pyarrow.dataset`` (seconds on a busy machine). PostgreSQL's
-    driver reads with binary ``COPY`` in C++.
+    pandas, polars and ``pyarrow.dataset`` (seconds on a busy machine).
     """
-    connect, placeholder = _DRIVERS[driver]
     sql, params = rows.query.sql_with_params()
-    # Django's "%s" placeholders become the driver's; "%%" becomes "%".
-    query = sql % tuple(placeholder(i) for i in range(len(params)))
-    values = [_bound(value, driver) for value in params]
-    database = connect(uri)
+    qmarks = sql % (("?",) * len(params))  # Django's "%s" style; "%%" becomes "%"
+    values = [pa.array([int(v) if isinstance(v, bool) else v]) for v in params]
+    database = adbc_driver_sqlite.connect(path)
     with (
         database,
         adbc_driver_manager.AdbcConnection(database) as connection,
         adbc_driver_manager.AdbcStatement(connection) as statement,
     ):
-        statement.set_sql_query(query)
+        statement.set_sql_query(qmarks)
         if values:
             statement.bind(pa.record_batch(values, names=[str(i) for i in range(len(values))]))
         stream, _ = statement.execute_query()
@@ -142,17 +102,16 @@ def _adbc(driver: str, uri: str, rows: QuerySet[Any]) -> pa.Table:
 def fetch_batch(rows: QuerySet[Any], schema: pa.Schema) -> pa.RecordBatch:
     """The rows (a ``values_list`` in ``schema`` order) as one Arrow batch.
 
-    No value becomes a Python object: outside a transaction an ADBC driver reads the
-    page on a second connection; inside one, PostgreSQL's ``COPY`` on Django's own
-    connection is parsed by Arrow's CSV reader, and SQLite's rows are converted a
-    column at a time.
+    No value becomes a Python object on PostgreSQL (``COPY`` parsed by Arrow's CSV
+    reader) nor on an SQLite file read outside a transaction (ADBC); otherwise the
+    driver's rows are converted a column at a time.
     """
     connection = connections[rows.db]
-    second = _second_connection(connection)
-    if second is not None:
-        return typed_batch(_adbc(*second, rows), schema)
     if connection.vendor == "postgresql":
         return copy_csv_to_batch(_copy_csv(rows), schema)
+    path = _sqlite_file(connection)
+    if path is not None:
+        return typed_batch(_adbc_sqlite(path, rows), schema)
     return to_batch(fetch_rows(rows), schema)
 
 
