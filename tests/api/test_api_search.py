@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from safedata.documents.models import Document
@@ -116,3 +117,27 @@ def test_the_live_download_takes_the_same_q(
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == 1
     assert "Pepper only" in lines[0]
+
+
+def test_q_gives_each_item_a_marked_snippet(client: Client, shelf: list[Document]) -> None:
+    response = client.get(URL, {"q": "pepper"})
+    [item] = response.json()["items"]
+    assert item["text"] is None  # anonymous: still no full text
+    assert "<mark>Pepper</mark>" in item["snippet"]
+    assert "<mark>" not in item["excerpt"]
+    assert all(i["snippet"] is None for i in client.get(URL).json()["items"])
+
+
+def test_snippet_is_escaped_and_short(client: Client, make_document: Callable[..., Any]) -> None:
+    make_document("Say salt <script>alert(1)</script> & 1 < 2 " + "filler words here " * 500)
+    [item] = client.get(URL, {"q": "salt"}).json()["items"]
+    snippet = item["snippet"]
+    # SQLite keeps the tag (escaped); PostgreSQL's ts_headline drops tags, keeps the words.
+    assert "<script" not in snippet
+    assert "alert(1)" in snippet
+    assert "&lt;" in snippet
+    if connection.vendor == "sqlite":
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in snippet
+    assert "<mark>salt</mark>" in snippet
+    assert "&amp;" in snippet
+    assert len(snippet) < 600  # of a 9,000-character text

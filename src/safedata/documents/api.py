@@ -92,6 +92,11 @@ class DocumentListItem(DocumentOut):
         "who read one document's text at GET /api/v1/documents/{id}."
     )
     excerpt: str = Field(description=f"The text's first {EXCERPT_CHARS} characters.")
+    snippet: str | None = Field(
+        None,
+        description="With q: HTML, a short passage of the text (escaped) with the matched "
+        "words in <mark>, as on /documents/; null without q.",
+    )
 
 
 class DocumentPage(Schema):
@@ -278,11 +283,20 @@ def filtered(filters: ListFilters) -> DocumentQuerySet:
     return view.apply(Document.objects.public())
 
 
-def list_item(document: Document, *, full_text: bool) -> dict[str, Any]:
+def list_item(
+    document: Document, *, full_text: bool, marked: dict[int, tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """One listed document; ``marked`` holds ``search.snippets`` of the page when searching."""
     item = document_out(document)
     text: str = item["text"]
     cut = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
-    return {**item, "text": text if full_text else None, "excerpt": cut}
+    snippet = (marked or {}).get(document.pk, ("", ""))[1]
+    return {
+        **item,
+        "text": text if full_text else None,
+        "excerpt": cut,
+        "snippet": str(search.highlighted(snippet)) if snippet else None,
+    }
 
 
 def _next_url(request: HttpRequest, filters: ListFilters, cursor: str) -> str:
@@ -313,8 +327,10 @@ def list_documents(request: AuthedRequest, filters: Query[ListFilters]) -> dict[
     page = page[: filters.limit]
     cursor = encode_cursor(sort, page[-1]) if more else None
     full_text = request.auth.user is not None
+    q = filters.q.strip()
+    marked = search.snippets((d.pk for d in page), q) if q else None
     return {
-        "items": [list_item(d, full_text=full_text) for d in page],
+        "items": [list_item(d, full_text=full_text, marked=marked) for d in page],
         "next_cursor": cursor,
         "next": _next_url(request, filters, cursor) if cursor else None,
     }
