@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import adbc_driver_manager
-import adbc_driver_sqlite
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 
 from safedata.documents.filters import DocumentFilter
 from safedata.documents.models import Document
 from safedata.records import FIELD_NAMES, SCHEMA
-from safedata.records.dbrows import copy_csv_to_batch, to_batch, typed_batch
+from safedata.records.dbrows import copy_csv_to_batch, to_batch
 
 BATCH_SIZE = 5_000
 Page = TypeVar("Page", pa.RecordBatch, list[tuple[Any, ...]])
@@ -64,54 +61,18 @@ def _copy_csv(rows: QuerySet[Any]) -> bytes:
             return b"".join(bytes(block) for block in copy)
 
 
-def _sqlite_file(connection: BaseDatabaseWrapper) -> str | None:
-    """The SQLite file, when a second connection sees just what this one sees.
-
-    Not inside a transaction (its uncommitted rows are its own) nor for an
-    in-memory database. In WAL mode the reader never blocks the site's writers.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return None
-    if connection.is_in_memory_db():  # type: ignore[attr-defined]
-        return None
-    return str(connection.settings_dict["NAME"])
-
-
-def _adbc_sqlite(path: str, rows: QuerySet[Any]) -> pa.Table:
-    """SQLite through the ADBC driver, which reads pages straight into Arrow columns.
-
-    The driver manager's own API rather than its DB-API module, whose import pulls in
-    pandas, polars and ``pyarrow.dataset`` (seconds on a busy machine).
-    """
-    sql, params = rows.query.sql_with_params()
-    qmarks = sql % (("?",) * len(params))  # Django's "%s" style; "%%" becomes "%"
-    values = [pa.array([int(v) if isinstance(v, bool) else v]) for v in params]
-    database = adbc_driver_sqlite.connect(path)
-    with (
-        database,
-        adbc_driver_manager.AdbcConnection(database) as connection,
-        adbc_driver_manager.AdbcStatement(connection) as statement,
-    ):
-        statement.set_sql_query(qmarks)
-        if values:
-            statement.bind(pa.record_batch(values, names=[str(i) for i in range(len(values))]))
-        stream, _ = statement.execute_query()
-        return pa.RecordBatchReader.from_stream(stream).read_all()
-
-
 def fetch_batch(rows: QuerySet[Any], schema: pa.Schema) -> pa.RecordBatch:
     """The rows (a ``values_list`` in ``schema`` order) as one Arrow batch.
 
     No value becomes a Python object on PostgreSQL (``COPY`` parsed by Arrow's CSV
-    reader) nor on an SQLite file read outside a transaction (ADBC); otherwise the
-    driver's rows are converted a column at a time.
+    reader); on SQLite the driver's rows are converted a column at a time. SQLite is
+    read through Python's own ``sqlite3`` only: a second SQLite library in the same
+    process (the ADBC driver bundles one) does not share its POSIX locks, so closing
+    its connection can break the site's WAL locks ("disk I/O error", and in the worst
+    case a corrupt database: sqlite.org/howtocorrupt.html, section 2.2.1).
     """
-    connection = connections[rows.db]
-    if connection.vendor == "postgresql":
+    if connections[rows.db].vendor == "postgresql":
         return copy_csv_to_batch(_copy_csv(rows), schema)
-    path = _sqlite_file(connection)
-    if path is not None:
-        return typed_batch(_adbc_sqlite(path, rows), schema)
     return to_batch(fetch_rows(rows), schema)
 
 
