@@ -149,7 +149,9 @@ def test_focus_starts_on_the_text_and_the_keys_scroll_it(
     text = page.locator("[data-review-stage] .review-text")
     expect(text).to_be_focused()
     page.keyboard.press("PageDown")
-    page.wait_for_function("document.querySelector('.review-text').scrollTop > 100")
+    # A function, not an expression: Playwright evaluates a bare expression with eval(),
+    # which the site's CSP (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.querySelector('.review-text').scrollTop > 100")
     page.keyboard.press("ArrowDown")
     assert page.evaluate("window.scrollY") == 0
     # The focus ring is drawn inside the card, which clips what lies outside it.
