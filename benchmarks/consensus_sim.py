@@ -36,6 +36,7 @@ service can replace that one class.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -186,8 +187,41 @@ def all_methods(votes: Votes, ck: tuple[str, ...]) -> tuple[dict[str, NDArray[np
     return labels, v2
 
 
+@dataclass
+class CrowdKitCache:
+    """crowd-kit's accuracy per grid cell, kept in a JSON file between runs (``--ck-cache``).
+
+    The votes of a cell depend only on the seed, the spam share and k, so a cached
+    figure is crowd-kit's result on exactly the votes v2 sees in a later run.
+    """
+
+    path: str | None
+    entries: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | None) -> CrowdKitCache:
+        try:
+            with open(path or "", encoding="utf-8") as handle:
+                return cls(path, json.load(handle))
+        except FileNotFoundError:
+            return cls(path)
+
+    @staticmethod
+    def key(seed: int, spam: int, k: int, method: str) -> str:
+        return f"{seed}:{spam}:{k}:{method}"
+
+    def missing(self, seed: int, spam: int, k: int, ck: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(m for m in ck if self.key(seed, spam, k, m) not in self.entries)
+
+    def store(self, seed: int, spam: int, k: int, accuracy: dict[str, float]) -> None:
+        self.entries.update({self.key(seed, spam, k, m): a for m, a in accuracy.items()})
+        if self.path:
+            with open(self.path, "w", encoding="utf-8") as handle:
+                json.dump(self.entries, handle, indent=1, sort_keys=True)
+
+
 def grid_cell(
-    spam: int, k: int, seed: int, ck: tuple[str, ...]
+    spam: int, k: int, seed: int, ck: tuple[str, ...], cache: CrowdKitCache | None = None
 ) -> tuple[dict[str, float], int, float]:
     rng = np.random.default_rng(seed)
     truth = rng.choice(3, DOCS, p=SHARES)
@@ -198,18 +232,24 @@ def grid_cell(
     rating = pool.rate(voters.ravel(), truth[doc], rng)
     box.cast(doc, voters.ravel(), rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
     votes = box.votes(DOCS, POOL)
-    labels, v2 = all_methods(votes, ck)
+    cache = cache or CrowdKitCache(None)
+    labels, v2 = all_methods(votes, cache.missing(seed, spam, k, ck))
     labels["oracle"] = oracle(pool, votes)
-    return {m: float((lab == truth).mean()) for m, lab in labels.items()}, v2.iterations, v2.seconds
+    accuracy = {m: float((lab == truth).mean()) for m, lab in labels.items()}
+    cache.store(seed, spam, k, {m: accuracy[m] for m in ck if m in accuracy})
+    accuracy.update({m: cache.entries[cache.key(seed, spam, k, m)] for m in ck})
+    return accuracy, v2.iterations, v2.seconds
 
 
-def print_grid(cells: list[tuple[int, int]], seed: int, ck: tuple[str, ...]) -> None:
+def print_grid(
+    cells: list[tuple[int, int]], seed: int, ck: tuple[str, ...], cache: CrowdKitCache
+) -> None:
     methods = ["majority", "v1", "v2", *ck, "oracle"]
     print("## Accuracy against the truth (5,000 documents, pool of 500)\n")
     print("| spam | k | " + " | ".join(methods) + " | v2 − best crowd-kit | v2 EM steps |")
     print("|---:|---:|" + "---:|" * (len(methods) + 2))
     for spam, k in cells:
-        acc, iterations, _ = grid_cell(spam, k, seed, ck)
+        acc, iterations, _ = grid_cell(spam, k, seed, ck, cache)
         best = max((acc[m] for m in ck), default=float("nan"))
         row = " | ".join(f"{100 * acc[m]:.1f}" for m in methods)
         print(
@@ -361,6 +401,11 @@ def main() -> None:
     parser.add_argument(
         "--crowdkit", nargs="+", choices=CK_METHODS, default=CK_METHODS, help="which of them"
     )
+    parser.add_argument(
+        "--ck-cache",
+        metavar="FILE",
+        help="JSON file of crowd-kit's grid accuracies: cells found there are not refitted",
+    )
     parser.add_argument("--no-grid", action="store_true")
     parser.add_argument("--no-attacks", action="store_true")
     args = parser.parse_args()
@@ -373,7 +418,7 @@ def main() -> None:
     started = time.perf_counter()
     print(f"v2 parameters: {DawidSkeneParams().as_dict()}\n")
     if not args.no_grid:
-        print_grid(cells, args.seed, ck)  # type: ignore[arg-type]
+        print_grid(cells, args.seed, ck, CrowdKitCache.load(args.ck_cache))  # type: ignore[arg-type]
     if not args.no_attacks:
         print("\n## Attacks on 50 great documents with 5 honest account votes each")
         run_attack(

@@ -269,49 +269,77 @@ def _softmax(log_t: NDArray[np.float64]) -> NDArray[np.float64]:
 
 @dataclass(frozen=True, eq=False)
 class _Design:
-    """The votes as sparse matrices, built once per fit."""
+    """The votes as one sparse matrix, built once per fit.
+
+    Inside the EM loop voter matrices are kept transposed, ``(voters, rating, true
+    label)``, so that the E-step's table of log probabilities is a plain reshape
+    and the M-step's expected counts come out of the product in that layout.
+    """
 
     all_votes: sp.csr_matrix
     """Docs × (voters · 3 + classes · 3): weight of each independent (voter, rating), then
-    of each non-independent (class, rating), on a document."""
-    independent_t: sp.csr_matrix
-    """Voters · 3 × docs: the independent part, transposed, for the M-step."""
+    of each non-independent (class, rating), on a document. Its transpose (a CSC view
+    of the same arrays) gives the M-step's expected counts: the first ``voters · 3``
+    rows are the independent votes only."""
     voter_class: NDArray[np.int64]
+    class_members: NDArray[np.float64]
+    """Classes × voters: 1.0 where the voter belongs to the class."""
     voted: NDArray[np.float64]
     """1.0 for documents with a vote that counts, else 0.0."""
 
 
-def _design(votes: Votes) -> _Design:
-    live = votes.weight > 0
-    ind = live & votes.independent
+def _design(votes: Votes, voter_class: NDArray[np.int64]) -> _Design:
     own = votes.n_voters * K
-    columns = np.where(
-        votes.independent,
-        votes.voter * K + votes.rating,
-        own + votes.voter_class * K + votes.rating,
+    live = votes.weight > 0
+    doc, voter, rating, cls, independent, weight = (
+        (votes.doc, votes.voter, votes.rating, votes.voter_class, votes.independent, votes.weight)
+        if live.all()
+        else (
+            votes.doc[live],
+            votes.voter[live],
+            votes.rating[live],
+            votes.voter_class[live],
+            votes.independent[live],
+            votes.weight[live],
+        )
     )
+    columns = np.where(independent, voter * K, own + cls * K) + rating
+    # The CSR arrays directly: rows are documents, so sorting the votes by document is
+    # all the conversion there is. Duplicate or unsorted columns within a row are fine
+    # for the products.
+    order = _by_document(doc, votes.n_docs)
+    per_doc = np.bincount(doc, minlength=votes.n_docs)
+    indptr = np.zeros(votes.n_docs + 1, np.int64)
+    np.cumsum(per_doc, out=indptr[1:])
     shape = (votes.n_docs, own + len(VOTER_CLASSES) * K)
-    everything = sp.csr_matrix((votes.weight[live], (votes.doc[live], columns[live])), shape=shape)
-    independent = sp.csr_matrix(
-        (votes.weight[ind], (votes.voter[ind] * K + votes.rating[ind], votes.doc[ind])),
-        shape=(own, votes.n_docs),
-    )
-    voted = (np.bincount(votes.doc[live], minlength=votes.n_docs) > 0).astype(np.float64)
-    return _Design(everything, independent, votes.classes_of_voters(), voted)
+    everything = sp.csr_matrix((weight[order], columns[order], indptr), shape=shape)
+    members = (voter_class[None, :] == np.arange(len(VOTER_CLASSES))[:, None]).astype(np.float64)
+    return _Design(everything, voter_class, members, (per_doc > 0).astype(np.float64))
 
 
-def _log_columns(matrices: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(n, k, r) matrices as an (n · r, k) table of log probabilities."""
-    return np.log(np.maximum(matrices, _FLOOR)).transpose(0, 2, 1).reshape(-1, K)
+def _by_document(doc: NDArray[np.int64], n_docs: int) -> NDArray[np.int64]:
+    """The stable order of votes by document: NumPy's radix sort, 16 bits a pass."""
+    if n_docs <= 1 << 16:
+        return np.argsort(doc.astype(np.uint16), kind="stable")
+    if n_docs > 1 << 32:
+        return np.argsort(doc, kind="stable")
+    low = np.argsort((doc & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((doc[low] >> 16).astype(np.uint16), kind="stable")]
+
+
+def _log_table(matrices_rk: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(n, r, k) matrices as an (n · r, k) table of log probabilities."""
+    return np.log(np.maximum(matrices_rk, _FLOOR)).reshape(-1, K)
 
 
 def _e_step(
     design: _Design,
-    confusion: NDArray[np.float64],
+    confusion_rk: NDArray[np.float64],
     pooled: NDArray[np.float64],
     prevalence: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    table = np.concatenate([_log_columns(confusion), _log_columns(pooled)])
+    """Posteriors from the voters' matrices (``(v, r, k)``) and the class pools (``(c, k, r)``)."""
+    table = np.concatenate([_log_table(confusion_rk), _log_table(pooled.transpose(0, 2, 1))])
     log_t = np.asarray(design.all_votes @ table)
     log_t += np.log(prevalence)
     return _softmax(log_t)
@@ -320,24 +348,46 @@ def _e_step(
 def _m_step(
     design: _Design, posterior: NDArray[np.float64], params: DawidSkeneParams
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Voter matrices ``(v, r, k)``, new-voter matrices per class ``(c, k, r)``, label shares."""
     n_voters = design.voter_class.size
-    expected = np.asarray(design.independent_t @ posterior)  # (v · r, k)
-    expected = np.ascontiguousarray(
-        expected.reshape(n_voters, K, K).transpose(0, 2, 1)
-    )  # (v, k, r)
-    prevalence = params.prevalence_prior + np.einsum("j,jk->k", design.voted, posterior)
+    own = n_voters * K
+    expected = np.asarray(design.all_votes.T @ posterior)[:own].reshape(n_voters, K, K)  # v, r, k
+    prevalence = params.prevalence_prior + design.voted @ posterior
     prevalence = prevalence / prevalence.sum()
-    by_class = np.stack([expected[design.voter_class == c].sum(axis=0) for c in VOTER_CLASSES])
+    by_class = (design.class_members @ expected.reshape(n_voters, K * K)).reshape(-1, K, K)
     pooled = _mix(
-        _normalise_rows(params.pool_strength * params.base_matrix() + by_class), params.trust()
+        _normalise_rows(params.pool_strength * params.base_matrix() + by_class.transpose(0, 2, 1)),
+        params.trust(),
     )
     class_errors = _class_errors(pooled, prevalence)
     strength = params.strength()[design.voter_class][:, None]
-    errors = (_errors_seen(expected) + strength * class_errors[design.voter_class]) / (
-        _chances_of_error(expected) + strength
+    per_label = expected.sum(axis=1)  # (v, k): expected votes on documents of label k
+    diagonal = np.einsum("vrr->vr", expected)
+    # Per voter and rating r: ratings r given on documents whose label is not r, over the
+    # votes on documents whose label is not r; shrunk toward the class's rate.
+    errors = (expected.sum(axis=2) - diagonal + strength * class_errors[design.voter_class]) / (
+        per_label.sum(axis=1, keepdims=True) - per_label + strength
     )
-    confusion = _normalise_rows(params.matrix_strength * _profile(errors) + expected)
-    return confusion, _profile(class_errors), prevalence
+    return _confusion(errors, expected, per_label, params), _profile(class_errors), prevalence
+
+
+def _confusion(
+    errors: NDArray[np.float64],
+    expected: NDArray[np.float64],
+    per_label: NDArray[np.float64],
+    params: DawidSkeneParams,
+) -> NDArray[np.float64]:
+    """``matrix_strength`` pseudo-votes of each voter's error profile plus its expected counts,
+    rows normalised; in the ``(v, r, k)`` layout."""
+    profile = np.repeat(errors[:, :, None], K, axis=2)  # (v, r, k): P(r | k) = errors[r]
+    others = errors.sum(axis=1, keepdims=True) - errors  # (v, k): errors off the diagonal
+    diagonal = np.maximum(1 - others, _FLOOR)
+    profile[:, np.arange(K), np.arange(K)] = diagonal
+    profile /= (others + diagonal)[:, None, :]
+    profile *= params.matrix_strength
+    profile += expected
+    profile /= (params.matrix_strength + per_label)[:, None, :]
+    return profile
 
 
 def _class_errors(
@@ -347,17 +397,6 @@ def _class_errors(
     off = 1 - np.eye(K)
     weights = prevalence[None, :, None] * off[None]  # over true labels k != r
     return np.asarray((weights * pooled).sum(axis=1) / weights.sum(axis=1), dtype=np.float64)
-
-
-def _errors_seen(expected: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Per voter and rating r, expected ratings r given on documents whose label is not r."""
-    return np.asarray(expected.sum(axis=1) - np.einsum("vrr->vr", expected), dtype=np.float64)
-
-
-def _chances_of_error(expected: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Per voter and rating r, expected votes on documents whose label is not r."""
-    per_label = expected.sum(axis=2)
-    return np.asarray(per_label.sum(axis=1, keepdims=True) - per_label, dtype=np.float64)
 
 
 def _profile(errors: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -408,12 +447,14 @@ def fit(votes: Votes, params: DawidSkeneParams | None = None) -> Fit:
     """Fit the model to every vote by EM; ``Fit.iterations`` says how long it took."""
     params = params or DawidSkeneParams()
     started = time.perf_counter()
-    design = _design(votes)
+    design = _design(votes, votes.classes_of_voters())
     prevalence, pooled = ModelState.initial(params).arrays()
-    posterior = _e_step(design, pooled[design.voter_class], pooled, prevalence)
+    new_voters = pooled.transpose(0, 2, 1)[design.voter_class]
+    posterior = _e_step(design, new_voters, pooled, prevalence)
     posterior, iterations, converged = _accelerated_em(design, posterior, params)
-    confusion, pooled, prevalence = _m_step(design, posterior, params)
-    posterior = _e_step(design, confusion, pooled, prevalence)
+    confusion_rk, pooled, prevalence = _m_step(design, posterior, params)
+    posterior = _e_step(design, confusion_rk, pooled, prevalence)
+    confusion = np.ascontiguousarray(confusion_rk.transpose(0, 2, 1))
     weights = vote_weights(votes, confusion, pooled, params)
     effective = np.bincount(votes.doc, weights=weights, minlength=votes.n_docs)
     counts = votes.counts()
