@@ -78,13 +78,19 @@ def crowd_kit_fit(votes: Votes) -> tuple[float, float, NDArray[np.int64]]:
     return seconds, cpu, labels
 
 
-def main() -> None:
+def size_parser(description: str | None) -> argparse.ArgumentParser:
+    """Command line with the sizes of ``generated_votes`` (shared by consensus_refit_db.py)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--voters", type=int, default=20_000)
+    return parser
+
+
+def main() -> None:
+    parser = size_parser(__doc__)
     parser.add_argument("--no-crowdkit", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()

@@ -66,12 +66,16 @@ def test_recompute_learns_who_is_reliable_and_matches_a_recount(make_document: A
     assert (report.votes, report.documents, report.voters) == (240, 40, 6)
     assert report.converged
     assert report.iterations > 0
-    assert report.written == 40
-    assert report.recounted == 0
+    assert (report.written, report.unchanged, report.recounted) == (40, 0, 0)
     fit = ConsensusFit.objects.get()
     assert (fit.method, fit.votes, fit.voters) == ("dawid-skene-v2", 240, 6)
     accuracy = dict(VoterReliability.objects.values_list("voter_key", "accuracy"))
     assert accuracy["u:contrarian"] < 0.5 < min(accuracy[f"u:careful{n}"] for n in range(5))
+    _assert_all_fresh(documents)
+    # A second refit on the same votes finds nothing to rewrite.
+    again = recompute()
+    assert (again.written, again.unchanged, again.recounted) == (0, 40, 0)
+    assert ConsensusFit.objects.count() == 2
     _assert_all_fresh(documents)
     # The new matrices are what the vote path uses from now on.
     _, consensus = cast_vote(documents[1].pk, Voter(key="u:late"), "neutral")
@@ -161,6 +165,6 @@ def test_recompute_through_the_console_script(
     )
     assert done.returncode == 0, done.stderr
     assert "Recomputed 10 documents from 60 votes by 6 voters" in done.stdout
-    assert "10 written, 0 recounted" in done.stdout
+    assert "10 written, 0 unchanged, 0 recounted" in done.stdout
     assert VoterReliability.objects.count() == 6
     _assert_all_fresh(documents)
