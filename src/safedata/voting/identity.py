@@ -10,11 +10,13 @@ nothing. The document page's vote panel only peeks and never hands one out.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -141,3 +143,42 @@ def user_class(user: User, now: datetime | None = None) -> VoterClass:
     """``voter_class`` of a member, looking up whether an e-mail of theirs is verified."""
     verified = EmailAddress.objects.filter(user=user, verified=True).exists()
     return voter_class(user.voter_key, joined=user.date_joined, email_verified=verified, now=now)
+
+
+_LOOKUP_BATCH = 500
+"""Members looked up per statement (well under SQLite's parameter limit)."""
+
+
+def voter_classes(keys: Iterable[str], now: datetime | None = None) -> dict[str, VoterClass]:
+    """``voter_class`` of each key, looking members up in bulk (one statement per 500).
+
+    A member key (``u:<id>``) whose account is not established yet is ``ANONYMOUS``.
+    Any other key is ``ACCOUNT`` (the demo's reviewers), and so is a member key
+    without a user row (an account deleted since): no one can vote under it.
+    """
+    now = now or timezone.now()
+    classes: dict[str, VoterClass] = {}
+    members: dict[int, str] = {}
+    for key in keys:
+        user_id = key[2:] if key.startswith("u:") else ""
+        if user_id.isdigit():
+            members[int(user_id)] = key
+        else:
+            anonymous = key.startswith("a:")
+            classes[key] = VoterClass.ANONYMOUS if anonymous else VoterClass.ACCOUNT
+    if members and settings.SAFEDATA_ACCOUNT_ESTABLISHED_DAYS == 0:
+        classes.update(dict.fromkeys(members.values(), VoterClass.ACCOUNT))
+        return classes
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    ids = sorted(members)
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        found = (
+            User.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH])
+            .annotate(email_verified=Exists(verified))
+            .values_list("pk", "date_joined", "email_verified")
+        )
+        for pk, joined, email_verified in found:
+            key = members.pop(pk)
+            classes[key] = voter_class(key, joined=joined, email_verified=email_verified, now=now)
+    classes.update(dict.fromkeys(members.values(), VoterClass.ACCOUNT))
+    return classes

@@ -6,13 +6,15 @@ always equals a fresh recount of its counted votes. ``dirichlet-v1`` needs only
 the counts; ``dawid-skene-v2`` weighs each vote by its voter's matrix from the
 last refit (``ConsensusFit``, ``VoterReliability``), a vote that was not
 independent or whose voter is not fitted yet by its voter class's new-voter
-matrix, and leaves uncounted votes out.
+matrix, and leaves uncounted votes out. A member's class is looked up with the
+votes: until the account is established its votes weigh as an anonymous
+identity's (``identity.voter_class``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from django.conf import settings
@@ -28,6 +30,7 @@ from safedata.consensus.dawid_skene import (
 )
 from safedata.consensus.dirichlet import label_probabilities
 from safedata.consensus.votes import VoterClass
+from safedata.voting import identity
 from safedata.voting.models import ConsensusFit
 from safedata.voting.sql import VoteRow
 
@@ -56,9 +59,22 @@ def method_params() -> dict[str, object]:
     return v2_params().as_dict() if is_vote_level() else settings.SAFEDATA_CONSENSUS.as_dict()
 
 
+def voter_classes(keys: Iterable[str]) -> list[VoterClass]:
+    """The voter class of each key, in order (``identity.voter_classes``).
+
+    Anonymous identities (``a:``) form their own class; a member's votes weigh as an
+    account's once the account is established (``ACCOUNT_ESTABLISHED_DAYS``, or a
+    verified e-mail with ``ACCOUNT_ESTABLISHED_BY_EMAIL``) and as an anonymous
+    identity's until then; the demo's reviewers are accounts.
+    """
+    ordered = list(keys)
+    known = identity.voter_classes(set(ordered))
+    return [known[key] for key in ordered]
+
+
 def voter_class(voter_key: str) -> VoterClass:
-    """Anonymous identities (``a:``) form their own class; members and the demo are accounts."""
-    return VoterClass.ANONYMOUS if voter_key.startswith("a:") else VoterClass.ACCOUNT
+    """``voter_classes`` of one key."""
+    return voter_classes([voter_key])[0]
 
 
 class _StateCache:
@@ -91,15 +107,16 @@ STATE = _StateCache()
 def consensus_of(rows: Sequence[VoteRow], fit_id: int | None) -> WeightedConsensus:
     """One document's consensus from all its vote rows (counted or not)."""
     if is_vote_level():
+        classes = voter_classes(row.voter_key for row in rows)
         live = [
             LiveVote(
                 rating=Label(row.rating),
-                voter_class=voter_class(row.voter_key),
+                voter_class=cls,
                 independent=row.independent,
                 weight=1.0 if row.counted else 0.0,
                 matrix=row.matrix,
             )
-            for row in rows
+            for row, cls in zip(rows, classes, strict=True)
         ]
         return document_consensus(live, STATE.get(fit_id), v2_params())
     counted = [row.rating for row in rows if row.counted]
