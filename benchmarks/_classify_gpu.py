@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from safedata.classify.backends.embed import load_encoder
+from safedata.classify.backends.embed import EmbedBackend
 from safedata.classify.score import score
 from safedata.classify.shards import ScoreOptions
 from safedata.records import read_records
@@ -44,7 +44,7 @@ def documents(snippets: list[str], count: int, length: int) -> list[str]:
 
 def bare(texts: list[str]) -> float:
     """Docs/s of the sentence-transformers encode loop alone."""
-    encoder = load_encoder(256)
+    encoder = EmbedBackend.new_encoder({"max_seq_length": 256})
     encoder.encode(texts[:256], batch_size=64)
     torch.cuda.synchronize()
     started = time.perf_counter()

@@ -135,9 +135,9 @@ def bare_loop(backend: str, model: Model) -> Callable[[list[str]], Any]:
     if backend == "static":
         encoder = model.backend.encoder  # type: ignore[attr-defined]
         return lambda texts: encoder.encode(texts, max_length=512, use_multiprocessing=False)
-    from safedata.classify.backends.embed import load_encoder
+    from safedata.classify.backends.embed import EmbedBackend
 
-    encoder = load_encoder(256)
+    encoder = EmbedBackend.new_encoder({"max_seq_length": 256})
     return lambda texts: encoder.encode(texts, batch_size=64, show_progress_bar=False)
 
 

@@ -15,6 +15,9 @@ import click
 from safedata.classify.backends import MissingExtraError, backend_names
 from safedata.classify.engines import engine_names
 from safedata.classify.errors import ClassifyError
+from safedata.classify.shards import ScoreOptions
+from safedata.classify.train import LABEL_MODES, TrainOptions
+from safedata.cli_options import F, field_option
 from safedata.consensus import LABELS
 from safedata.records import RecordFormatError
 
@@ -69,7 +72,11 @@ def _stage_printer(enabled: bool) -> Callable[[str], None]:
     return show
 
 
-existing_path: Callable[..., click.Path] = lambda: click.Path(exists=True, path_type=Path)  # noqa: E731
+def data_option(help_text: str) -> Callable[[F], F]:
+    """``--data``: the labelled documents a command reads (a path that must exist)."""
+    return click.option(
+        "--data", required=True, type=click.Path(exists=True, path_type=Path), help=help_text
+    )
 
 
 model_option = click.option(
@@ -83,37 +90,19 @@ model_option = click.option(
 
 
 @click.command()
-@click.option(
-    "--data",
-    required=True,
-    type=existing_path(),
-    help="Snapshot folder, records file or `safedata export classify` file.",
-)
+@data_option("Snapshot folder, records file or `safedata export classify` file.")
 @click.option(
     "--out", required=True, type=click.Path(path_type=Path), help="New folder for the model."
 )
-@click.option(
-    "--backend",
-    type=click.Choice(backend_names()),
-    default="fasttext",
-    show_default=True,
-    help="Classifier backend.",
+@field_option(TrainOptions, "backend", "Classifier backend.", choices=backend_names())
+@field_option(
+    TrainOptions,
+    "labels",
+    "Consensus labels, soft labels from vote fractions, or pick on validation.",
+    choices=LABEL_MODES,
 )
-@click.option(
-    "--labels",
-    type=click.Choice(["tune", "hard", "soft"]),
-    default="tune",
-    show_default=True,
-    help="Consensus labels, soft labels from vote fractions, or pick on validation.",
-)
-@click.option(
-    "--folds",
-    type=click.IntRange(2, 20),
-    default=5,
-    show_default=True,
-    help="Cross-validation folds.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@field_option(TrainOptions, "folds", "Cross-validation folds.")
+@field_option(TrainOptions, "seed", "Random seed.")
 @click.option(
     "--param",
     "params",
@@ -125,16 +114,7 @@ model_option = click.option(
 @click.option("-v", "--verbose", is_flag=True, help="Log each tuning trial.")
 @click.option("--no-progress", is_flag=True, help="Hide the stages and their elapsed seconds.")
 def train(
-    data: Path,
-    out: Path,
-    backend: str,
-    labels: str,
-    folds: int,
-    seed: int,
-    params: tuple[str, ...],
-    quick: bool,
-    verbose: bool,
-    no_progress: bool,
+    data: Path, out: Path, params: tuple[str, ...], verbose: bool, no_progress: bool, **fields: Any
 ) -> None:
     """Train a classifier on the settled documents of a snapshot or export.
 
@@ -145,11 +125,10 @@ def train(
     (weights, config.json, metrics.json, MODEL_CARD.md, confusion.png,
     reliability.png). Each stage is shown on stderr as it starts.
     """
-    from safedata.classify.train import TrainOptions
     from safedata.classify.train import train as run_training
 
     _verbose(verbose)
-    options = TrainOptions(backend, folds, seed, labels, _parse_params(params), quick)
+    options = TrainOptions(params=_parse_params(params), **fields)
     show = _stage_printer(not no_progress)
     with user_errors():
         metrics = run_training(data, out, options, show)
@@ -160,12 +139,7 @@ def train(
 
 @click.command()
 @model_option
-@click.option(
-    "--data",
-    required=True,
-    type=existing_path(),
-    help="Snapshot folder, records file or export with settled documents.",
-)
+@data_option("Snapshot folder, records file or export with settled documents.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -204,28 +178,20 @@ def evaluate(model_dir: Path, data: Path, out: Path | None) -> None:
     type=click.Path(path_type=Path),
     help="Folder for the Parquet shards.",
 )
-@click.option("--text-field", default="text", show_default=True, help="Field holding the text.")
-@click.option("--id-field", default="id", show_default=True, help="Field holding the id.")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Keep only documents whose probability of --keep-label is at least this.",
+@field_option(ScoreOptions, "text_field", "Field holding the text.")
+@field_option(ScoreOptions, "id_field", "Field holding the id.")
+@field_option(
+    ScoreOptions,
+    "threshold",
+    "Keep only documents whose probability of --keep-label is at least this.",
 )
-@click.option(
-    "--keep-label",
-    type=click.Choice([label.value for label in LABELS]),
-    default="great",
-    show_default=True,
-    help="Label that --threshold applies to.",
+@field_option(
+    ScoreOptions,
+    "keep_label",
+    "Label that --threshold applies to.",
+    choices=[label.value for label in LABELS],
 )
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1),
-    default=2048,
-    show_default=True,
-    help="Documents per batch.",
-)
+@field_option(ScoreOptions, "batch_size", "Documents per batch.")
 @click.option(
     "--workers",
     type=click.IntRange(1),
@@ -246,15 +212,11 @@ def score(
     model_dir: Path,
     inputs: tuple[str, ...],
     output: Path,
-    text_field: str,
-    id_field: str,
-    threshold: float | None,
-    keep_label: str,
-    batch_size: int,
     workers: int,
     engine: str,
     address: str | None,
     no_progress: bool,
+    **fields: Any,
 ) -> None:
     """Score documents with a trained model into Parquet shards.
 
@@ -263,9 +225,8 @@ def score(
     without text are counted and skipped. A rerun skips finished shards.
     """
     from safedata.classify.score import score as run_scoring
-    from safedata.classify.shards import ScoreOptions
 
-    options = ScoreOptions(text_field, id_field, batch_size, threshold, keep_label)
+    options = ScoreOptions(**fields)
     with user_errors():
         summary = run_scoring(
             model_dir, list(inputs), output, options, engine, workers, address, not no_progress

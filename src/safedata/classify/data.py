@@ -38,7 +38,7 @@ class Provenance:
     sha256: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LabelledSet:
     """Settled documents with their labels, soft targets and consensus confidence."""
 
@@ -108,16 +108,20 @@ def _settled(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _labelled(parts: list[pa.RecordBatch], provenance: Provenance, read: int) -> LabelledSet:
-    texts = [text for batch in parts for text in batch.column("text").to_pylist()]
     labels = np.array(
         [LABEL_INDEX[v] for batch in parts for v in batch.column("label").to_pylist()], dtype=int
     )
-    soft = np.vstack([_soft_targets(batch) for batch in parts] or [np.zeros((0, len(LABELS)))])
-    confidence = np.concatenate(
-        [batch.column("confidence").to_numpy() for batch in parts] or [np.zeros(0)]
+    return LabelledSet(
+        texts=[text for batch in parts for text in batch.column("text").to_pylist()],
+        labels=labels,
+        soft=np.vstack([_soft_targets(batch) for batch in parts] or [np.zeros((0, len(LABELS)))]),
+        confidence=np.concatenate(
+            [batch.column("confidence").to_numpy() for batch in parts] or [np.zeros(0)]
+        ),
+        provenance=provenance,
+        documents_read=read,
+        class_counts={label.value: int((labels == i).sum()) for i, label in enumerate(LABELS)},
     )
-    counts = {label.value: int((labels == i).sum()) for i, label in enumerate(LABELS)}
-    return LabelledSet(texts, labels, soft, confidence, provenance, read, counts)
 
 
 def _soft_targets(batch: pa.RecordBatch) -> np.ndarray:

@@ -63,7 +63,7 @@ def _files_of(path: Path) -> list[Path]:
     return [path]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkUnit:
     """A piece of input scored into one output shard."""
 
@@ -91,11 +91,11 @@ def plan_units(files: list[Path], text_field: str, unit_rows: int) -> list[WorkU
         kind = input_kind(file)
         if kind == "jsonl":
             _check_readable(file)
-            units.append(WorkUnit("jsonl", (str(file),)))
+            units.append(WorkUnit(kind="jsonl", paths=(str(file),)))
         elif kind == "parquet":
             units.extend(_parquet_units(file, text_field, unit_rows))
     for start in range(0, len(texts), TEXT_FILES_PER_UNIT):
-        units.append(WorkUnit("text", tuple(texts[start : start + TEXT_FILES_PER_UNIT])))
+        units.append(WorkUnit(kind="text", paths=tuple(texts[start : start + TEXT_FILES_PER_UNIT])))
     return units
 
 
@@ -139,13 +139,17 @@ def _parquet_units(path: Path, text_field: str, unit_rows: int) -> list[WorkUnit
         groups.append(index)
         rows += metadata.row_group(index).num_rows
         if rows >= unit_rows or index == metadata.num_row_groups - 1:
-            units.append(WorkUnit("parquet", (str(path),), tuple(groups), first))
+            units.append(
+                WorkUnit(
+                    kind="parquet", paths=(str(path),), row_groups=tuple(groups), first_row=first
+                )
+            )
             first += rows
             groups, rows = [], 0
     return units
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DocBatch:
     """Documents with text, where they came from, and how many were skipped."""
 
@@ -236,7 +240,13 @@ def _parquet_batch(
     else:
         ids = [None] * len(texts)
     lines: list[int | None] = [int(row) + first_row + 1 for row in rows]
-    return DocBatch(ids, [source] * len(texts), lines, texts, table.num_rows - len(texts))
+    return DocBatch(
+        ids=ids,
+        sources=[source] * len(texts),
+        lines=lines,
+        texts=texts,
+        skipped=table.num_rows - len(texts),
+    )
 
 
 def _read_texts(unit: WorkUnit, text_field: str, id_field: str, size: int) -> Iterator[DocBatch]:

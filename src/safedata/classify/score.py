@@ -37,19 +37,26 @@ def score(
     to ``_summary.parquet`` (see ``read_summary``).
     """
     runner = get_engine(engine)
-    model = Model.load(model_dir)
-    units = plan_units(expand_inputs(inputs), options.text_field, options.unit_rows)
+    job = ScoringJob(
+        model_dir=model_dir,
+        model=Model.load(model_dir),
+        units=plan_units(expand_inputs(inputs), options.text_field, options.unit_rows),
+        out_dir=out_dir,
+        options=options,
+        workers=workers,
+        address=address,
+        progress=progress,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
-    job = ScoringJob(model_dir, model, units, out_dir, options, workers, address, progress)
     started = time.perf_counter()
     stats = runner.run(job)
     seconds = time.perf_counter() - started
     summary = {
         "model": str(model_dir),
-        "model_fingerprint": model.fingerprint,
+        "model_fingerprint": job.model.fingerprint,
         "engine": engine,
         "inputs": inputs,
-        "shards": len(units),
+        "shards": len(job.units),
         **asdict(stats),
         "seconds": round(seconds, 3),
         "options": asdict(options),

@@ -21,6 +21,7 @@ from safedata.classify.errors import InputError
 from safedata.classify.inputs import DocBatch, WorkUnit, read_unit
 from safedata.classify.model import Model
 from safedata.consensus import LABELS, Label
+from safedata.consensus.base import bounded, check_bounds
 from safedata.records.files import AtomicFile, atomic_write
 
 OUTPUT_SCHEMA = pa.schema(
@@ -43,20 +44,23 @@ UNIT_KEY = b"safedata.unit"
 RUN_KEY = b"safedata.run"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoreOptions:
     """Options of ``safedata score``."""
 
     text_field: str = "text"
     id_field: str = "id"
-    batch_size: int = 2048
-    threshold: float | None = None
+    batch_size: int = bounded(2048, 1)
+    threshold: float | None = bounded(None, 0, 1)
     """Keep only documents whose probability of ``keep_label`` is at least this."""
     keep_label: str = Label.GREAT.value
-    unit_rows: int = 65_536
+    unit_rows: int = bounded(65_536, 1)
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShardStats:
     """Counts for one shard."""
 
@@ -66,11 +70,8 @@ class ShardStats:
     written: int = 0
 
     def __add__(self, other: ShardStats) -> ShardStats:
-        return ShardStats(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
-
-
-def _values(stats: ShardStats) -> tuple[int, ...]:
-    return tuple(asdict(stats).values())
+        mine, theirs = asdict(self), asdict(other)
+        return ShardStats(**{name: mine[name] + theirs[name] for name in mine})
 
 
 def score_table(
@@ -113,7 +114,12 @@ def score_unit(
             for batch in read_unit(unit, options.text_field, options.id_field, options.batch_size):
                 table = score_batch(model, batch, options)
                 writer.write_table(table)
-                stats += ShardStats(batch.size(), len(batch.texts), batch.skipped, table.num_rows)
+                stats += ShardStats(
+                    documents=batch.size(),
+                    scored=len(batch.texts),
+                    skipped=batch.skipped,
+                    written=table.num_rows,
+                )
                 progress(batch.size())
             writer.add_key_value_metadata(_shard_metadata(model, unit, stats))
     except BaseException:

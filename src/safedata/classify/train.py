@@ -36,6 +36,7 @@ from safedata.classify.metrics import (
 from safedata.classify.model import CARD_FILE, METRICS_FILE, ModelConfig, write_folder_atomically
 from safedata.classify.plots import CONFUSION_PNG, RELIABILITY_PNG, confusion_png, reliability_png
 from safedata.consensus import LABELS
+from safedata.consensus.base import bounded, check_bounds
 from safedata.records.neardup import near_duplicate_groups
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,12 @@ def no_progress(stage: str) -> None:
     """Report nothing."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainOptions:
     """How to train; every field has a command-line option."""
 
     backend: str = "fasttext"
-    folds: int = 5
+    folds: int = bounded(5, 2, 20)
     seed: int = 0
     labels: str = "tune"
     """``hard`` consensus labels, ``soft`` vote fractions, or ``tune`` to pick on validation."""
@@ -64,6 +65,9 @@ class TrainOptions:
     """Fixed hyperparameters, excluded from tuning."""
     quick: bool = False
     """Try a single candidate instead of the whole grid."""
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def sample_weights(data: LabelledSet) -> np.ndarray:
     return np.asarray(weights / weights.mean())
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Trainer:
     """One training run over featurized data."""
 
@@ -199,7 +203,15 @@ def prepare(data_path: Path, options: TrainOptions, progress: Progress = no_prog
     folds = make_folds(data, options.folds, options.seed)
     progress("featurizing…")
     features = probe.featurize(data.texts)
-    return Trainer(data, options, probe, features, sample_weights(data), folds, progress)
+    return Trainer(
+        data=data,
+        options=options,
+        probe=probe,
+        features=features,
+        weights=sample_weights(data),
+        folds=folds,
+        progress=progress,
+    )
 
 
 def train(

@@ -1,10 +1,17 @@
-"""Types shared by every consensus method, and the method registry."""
+"""Types shared by every consensus method, and the method registry.
+
+Also the two helpers every pure package's parameters and registries use:
+``bounded`` fields checked by ``check_bounds``, and ``lookup`` by identifier.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import Field, asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Label(StrEnum):
@@ -69,27 +76,67 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The range a number must lie in: from ``low`` (excluded when ``low_open``) to ``high``."""
+
+    low: float
+    high: float | None = None
+    """No upper bound when None."""
+    low_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def requirement(self) -> str:
+        """What a value must do, as in "must be positive" or "must lie in (0, 1]"."""
+        if self.high is not None:
+            return f"lie in {'(' if self.low_open else '['}{self.low}, {self.high}]"
+        if self.low_open:
+            return "be positive" if self.low == 0 else f"be above {self.low}"
+        return f"be at least {self.low}"
+
+
+_BOUNDS = "bounds"
+
+
+def bounded(default: Any, low: float, high: float | None = None, *, low_open: bool = False) -> Any:
+    """A dataclass field with ``default`` whose value ``check_bounds`` keeps in ``Bounds``."""
+    return field(default=default, metadata={_BOUNDS: Bounds(low, high, low_open)})
+
+
+def field_bounds(item: Field[Any]) -> Bounds | None:
+    """The bounds of a field made by ``bounded``, else None."""
+    bounds = item.metadata.get(_BOUNDS)
+    return bounds if isinstance(bounds, Bounds) else None
+
+
+def check_bounds(params: Any) -> None:
+    """Raise ``ValueError`` naming the first ``bounded`` field of ``params`` out of bounds.
+
+    Call it from ``__post_init__``; a field set to None is not checked.
+    """
+    for item in fields(params):
+        bounds, value = field_bounds(item), getattr(params, item.name)
+        if bounds is not None and value is not None and value not in bounds:
+            raise ValueError(f"{item.name} must {bounds.requirement()}")
+
+
+@dataclass(frozen=True)
 class ConsensusParams:
     """Parameters of the consensus; recorded with every release."""
 
-    prior: float = 1.0
+    prior: float = bounded(1.0, 0, low_open=True)
     """Pseudo-votes added to each rating (the symmetric Dirichlet prior)."""
-    min_votes: int = 3
+    min_votes: int = bounded(3, 1)
     """Votes a document needs before it can be settled or contested."""
-    threshold: float = 0.75
+    threshold: float = bounded(0.75, 0, 1, low_open=True)
     """Confidence the leading label needs for the document to be settled."""
-    contested_share: float = 0.25
+    contested_share: float = bounded(0.25, 0, 1, low_open=True)
     """Runner-up confidence at or above which an unsettled document is contested."""
 
     def __post_init__(self) -> None:
-        if self.prior <= 0:
-            raise ValueError("prior must be positive")
-        if self.min_votes < 1:
-            raise ValueError("min_votes must be at least 1")
-        if not 0 < self.threshold <= 1:
-            raise ValueError("threshold must lie in (0, 1]")
-        if not 0 < self.contested_share <= 1:
-            raise ValueError("contested_share must lie in (0, 1]")
+        check_bounds(self)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,13 +172,20 @@ def register(method: ConsensusMethod) -> ConsensusMethod:
     return method
 
 
+def lookup(
+    registry: Mapping[str, T], identifier: str, kind: str, error: type[Exception] = KeyError
+) -> T:
+    """``registry[identifier]``, or ``error`` saying which ``kind`` names are known."""
+    try:
+        return registry[identifier]
+    except KeyError:
+        known = ", ".join(sorted(registry))
+        raise error(f"unknown {kind} {identifier!r} (known: {known})") from None
+
+
 def get_method(identifier: str) -> ConsensusMethod:
     """The method registered as ``identifier``; ``KeyError`` names the known ones."""
-    try:
-        return _METHODS[identifier]
-    except KeyError:
-        known = ", ".join(sorted(_METHODS))
-        raise KeyError(f"unknown consensus method {identifier!r} (known: {known})") from None
+    return lookup(_METHODS, identifier, "consensus method")
 
 
 def registered_methods() -> list[str]:

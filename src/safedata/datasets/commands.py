@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from safedata.bootstrap import setup_django
+from safedata.cli_options import F, field_option
+from safedata.datasets.exporters.options import SftOptions
 
 _DEFAULT_FORMATS = "parquet,jsonl.zst"
 
@@ -88,50 +92,33 @@ def _verify(version: str) -> None:
     click.echo(f"Snapshot {version} verified: all {len(result.files)} files are byte-identical.")
 
 
+def out_option(default: str, help_text: str) -> Callable[[F], F]:
+    """``--out``: the folder an export writes, ``default`` unless given."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group()
 def export() -> None:
     """Export training sets from the current dataset (visible documents only)."""
 
 
 @export.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("export-sft"),
-    show_default=True,
-    help="Folder for train/validation files and stats.json.",
+@out_option("export-sft", "Folder for train/validation files and stats.json.")
+@field_option(SftOptions, "min_votes", "Votes a document needs.")
+@field_option(SftOptions, "min_confidence", "Consensus confidence a document needs.")
+@field_option(
+    SftOptions, "val_percent", "Percentage of documents (by content hash) in the validation split."
 )
-@click.option(
-    "--min-votes",
-    type=click.IntRange(0, 100_000),
-    default=3,
-    show_default=True,
-    help="Votes a document needs.",
+@field_option(
+    SftOptions, "dedup_threshold", "MinHash similarity from which texts are near-duplicates."
 )
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0, 1),
-    default=0.75,
-    show_default=True,
-    help="Consensus confidence a document needs.",
-)
-@click.option(
-    "--val-percent",
-    type=click.FloatRange(0, 100),
-    default=5.0,
-    show_default=True,
-    help="Percentage of documents (by content hash) in the validation split.",
-)
-@click.option(
-    "--dedup-threshold",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.8,
-    show_default=True,
-    help="MinHash similarity from which texts are near-duplicates.",
-)
-def sft(
-    out: Path, min_votes: int, min_confidence: float, val_percent: float, dedup_threshold: float
-) -> None:
+def sft(out: Path, **fields: Any) -> None:
     """Fine-tuning set: documents rated great, near-duplicates removed.
 
     Writes train.jsonl / validation.jsonl ({"text": ...} per line), the same as
@@ -140,21 +127,14 @@ def sft(
     cluster's first document, so it is stable from one export to the next.
     """
     setup_django()
-    from safedata.datasets.exporters.sft import SftOptions, export_sft
+    from safedata.datasets.exporters.sft import export_sft
 
-    options = SftOptions(min_votes, min_confidence, val_percent, dedup_threshold)
-    stats = export_sft(out, options)
+    stats = export_sft(out, SftOptions(**fields))
     click.echo(json.dumps(stats, indent=2, sort_keys=True))
 
 
 @export.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("export-classify"),
-    show_default=True,
-    help="Folder for classify.jsonl, classify.parquet and stats.json.",
-)
+@out_option("export-classify", "Folder for classify.jsonl, classify.parquet and stats.json.")
 def classify(out: Path) -> None:
     """Classifier training set: every settled document with its label and soft labels.
 

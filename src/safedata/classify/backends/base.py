@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from safedata.consensus import LABELS
+from safedata.consensus.base import lookup
 
 N_LABELS = len(LABELS)
 Params = dict[str, Any]
@@ -109,11 +110,7 @@ def register_backend(cls: B) -> B:
 
 def get_backend(identifier: str) -> type[Backend]:
     """The backend class registered as ``identifier``."""
-    try:
-        return _BACKENDS[identifier]
-    except KeyError:
-        known = ", ".join(sorted(_BACKENDS))
-        raise ValueError(f"unknown backend {identifier!r} (known: {known})") from None
+    return lookup(_BACKENDS, identifier, "backend", ValueError)
 
 
 def backend_names() -> list[str]:

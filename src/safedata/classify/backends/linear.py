@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -74,8 +75,8 @@ HEAD_GRID = (0.3, 1.0, 3.0, 10.0)
 class HeadBackend(Backend):
     """A backend that trains a ``LinearHead`` on the features of a frozen encoder.
 
-    Both head backends take ``(params, encoder, head)``: the encoder is loaded
-    lazily when None, the head is None until trained.
+    Every head backend takes ``(params, encoder, head)``: the encoder is built
+    by ``new_encoder`` on first use when None, the head is None until trained.
     """
 
     defaults: ClassVar[Params]
@@ -85,6 +86,27 @@ class HeadBackend(Backend):
         super().__init__({**self.defaults, **params})
         self.encoder = encoder
         self.head = head
+
+    @classmethod
+    @abstractmethod
+    def new_encoder(cls, params: Params) -> Any:
+        """The frozen encoder for ``params`` (defaults filled in), built or loaded from a cache."""
+
+    @classmethod
+    def saved_encoder(cls, directory: Path, params: Params) -> Any:
+        """The encoder of the model saved in ``directory``; a new one unless ``save`` wrote it."""
+        return cls.new_encoder(params)
+
+    def ready_encoder(self) -> Any:
+        """The encoder, built on first use."""
+        if self.encoder is None:
+            self.encoder = self.new_encoder(self.params)
+        return self.encoder
+
+    @classmethod
+    def load(cls, directory: Path, params: Params) -> Self:
+        full = {**cls.defaults, **params}
+        return cls(params, cls.saved_encoder(directory, full), LinearHead.load(directory))
 
     @classmethod
     def param_grid(cls, quick: bool) -> list[Params]:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from safedata.classify.backends.base import Params, import_extra, register_backend
-from safedata.classify.backends.linear import HeadBackend, LinearHead
+from safedata.classify.backends.linear import HeadBackend
 from safedata.classify.backends.wordcache import WordCacheEncoder
 from safedata.records.files import atomic_directory
 
@@ -67,25 +67,23 @@ class StaticBackend(HeadBackend):
     defaults: ClassVar[Params] = DEFAULTS
     _words: WordCacheEncoder | None = None
 
-    def _encoder(self) -> Any:
-        if self.encoder is None:
-            self.encoder = distilled(self.params["pca_dims"])
-        return self.encoder
+    @classmethod
+    def new_encoder(cls, params: Params) -> Any:
+        return distilled(params["pca_dims"])
+
+    @classmethod
+    def saved_encoder(cls, directory: Path, params: Params) -> Any:
+        model2vec = import_extra("model2vec", EXTRA)
+        return model2vec.StaticModel.from_pretrained(str(directory / EMBEDDINGS_DIR))
 
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         """model2vec's vectors, through a word cache that tokenises only what the model uses."""
-        encoder, max_length = self._encoder(), self.params["max_length"]
+        encoder, max_length = self.ready_encoder(), self.params["max_length"]
         words = self._words
         if words is None or words.model is not encoder or words.max_length != max_length:
             words = self._words = WordCacheEncoder(encoder, max_length)
         return words.encode(texts)
 
     def save(self, directory: Path) -> list[str]:
-        self._encoder().save_pretrained(str(directory / EMBEDDINGS_DIR))
+        self.ready_encoder().save_pretrained(str(directory / EMBEDDINGS_DIR))
         return [EMBEDDINGS_DIR, self._trained_head().save(directory)]
-
-    @classmethod
-    def load(cls, directory: Path, params: Params) -> StaticBackend:
-        model2vec = import_extra("model2vec", EXTRA)
-        encoder = model2vec.StaticModel.from_pretrained(str(directory / EMBEDDINGS_DIR))
-        return cls(params, encoder, LinearHead.load(directory))

@@ -10,9 +10,10 @@ from typing import ClassVar, TypeVar
 from safedata.classify.inputs import WorkUnit
 from safedata.classify.model import Model
 from safedata.classify.shards import ScoreOptions, ShardStats
+from safedata.consensus.base import lookup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoringJob:
     """Everything an engine needs to score a corpus."""
 
@@ -48,11 +49,7 @@ def register_engine(cls: E) -> E:
 
 def get_engine(identifier: str) -> Engine:
     """A new engine of the class registered as ``identifier``."""
-    try:
-        return _ENGINES[identifier]()
-    except KeyError:
-        known = ", ".join(sorted(_ENGINES))
-        raise ValueError(f"unknown engine {identifier!r} (known: {known})") from None
+    return lookup(_ENGINES, identifier, "engine", ValueError)()
 
 
 def engine_names() -> list[str]:

@@ -101,10 +101,10 @@ class ActorScorer:
         from safedata.classify.inputs import DocBatch
 
         batch = DocBatch(
-            table.column("id").to_pylist(),
-            table.column("source").to_pylist(),
-            table.column("line").to_pylist(),
-            table.column("text").to_pylist(),
+            ids=table.column("id").to_pylist(),
+            sources=table.column("source").to_pylist(),
+            lines=table.column("line").to_pylist(),
+            texts=table.column("text").to_pylist(),
         )
         return score_batch(self.model, batch, self.options)
 
@@ -174,7 +174,9 @@ class RayEngine(Engine):
         dataset.write_parquet(str(staging), ray_remote_args={"num_cpus": IO_CPUS})
         written = sum(pq.read_metadata(p).num_rows for p in staging.glob("*.parquet"))
         documents, skipped = ray.get(tally.totals.remote())
-        return ShardStats(documents, documents - skipped, skipped, written)
+        return ShardStats(
+            documents=documents, scored=documents - skipped, skipped=skipped, written=written
+        )
 
 
 def _publish(staging: Path, out_dir: Path) -> None:

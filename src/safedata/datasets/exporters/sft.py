@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from safedata.consensus import Label
 from safedata.datasets.exporters import EXPORT_FORMATS, export_path
 from safedata.datasets.exporters.classify import stats_bytes
 from safedata.datasets.exporters.dedup import NearDuplicates, split_for
+from safedata.datasets.exporters.options import SftOptions as SftOptions
 from safedata.datasets.rows import keyset_batches, publishable_documents
 from safedata.documents.models import Document
 from safedata.records import all_or_nothing, open_writer
@@ -22,25 +23,6 @@ from safedata.records.files import atomic_write_bytes
 SFT_SCHEMA = pa.schema([pa.field("text", pa.string(), nullable=False)])
 SPLITS = ("train", "validation")
 CHARS_PER_TOKEN = 4
-MAX_VOTES = 100_000
-
-
-@dataclass(frozen=True)
-class SftOptions:
-    min_votes: int = 3
-    """Votes a document needs."""
-    min_confidence: float = 0.75
-    """Consensus confidence a document needs."""
-    val_percent: float = 5.0
-    """Share of near-duplicate clusters, by content hash, put in the validation split."""
-    dedup_threshold: float = 0.8
-    """Estimated Jaccard similarity (5-word shingles) from which texts are near-duplicates."""
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.min_votes <= MAX_VOTES or not 0 <= self.min_confidence <= 1:
-            raise ValueError(f"min_votes must lie in [0, {MAX_VOTES}] and min_confidence in [0, 1]")
-        if not 0 <= self.val_percent <= 100:
-            raise ValueError("val_percent must lie in [0, 100]")
 
 
 def candidates(options: SftOptions) -> QuerySet[Document]:

@@ -8,11 +8,12 @@ the matched text, so logging or storing a finding cannot leak the secret.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 Span = tuple[int, int]
 """Start and end offsets of one match in the screened text (``text[start:end]``)."""
@@ -61,11 +62,31 @@ class PolicyCheck(ABC):
     """Shown to the uploader; says what to remove and never quotes the match."""
     severity: ClassVar[Severity]
     setting: ClassVar[str]
-    """Boolean environment variable (default on) that switches the check off when false."""
+    """Boolean environment variable (default on) that switches the check off when false:
+    ``SCREEN_`` and the identifier in capitals, ``.`` as ``_`` (``SCREEN_PII_EMAIL``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "identifier" in cls.__dict__:
+            cls.setting = "SCREEN_" + cls.identifier.replace(".", "_").upper()
 
     @abstractmethod
     def spans(self, text: str) -> Iterable[Span]:
         """Positions of every match in ``text``, in any order."""
+
+
+def match_spans(
+    pattern: re.Pattern[str],
+    text: str,
+    keep: Callable[[re.Match[str]], bool] | None = None,
+    bounds: Span | None = None,
+) -> Iterator[Span]:
+    """Positions of the matches of ``pattern`` in ``text`` (within ``bounds``, a start and
+    end, when given) that ``keep`` accepts; every match without ``keep``."""
+    matches = pattern.finditer(text) if bounds is None else pattern.finditer(text, *bounds)
+    for match in matches:
+        if keep is None or keep(match):
+            yield match.span()
 
 
 def in_url(text: str, position: int) -> bool:

@@ -46,6 +46,7 @@ from safedata.screening.policy.base import (
     Severity,
     Span,
     in_url,
+    match_spans,
     mixes_case_and_digits,
     register_policy,
 )
@@ -80,10 +81,9 @@ def candidate_lines(text: str) -> tuple[Span, ...]:
 
 
 def _pattern_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[Span]:
-    for start, end in candidate_lines(text):
+    for line in candidate_lines(text):
         for pattern in patterns:
-            for match in pattern.finditer(text, start, end):
-                yield match.span()
+            yield from match_spans(pattern, text, bounds=line)
 
 
 _CLOUD_KEYS = _patterns(
@@ -104,7 +104,6 @@ class CloudKey(PolicyCheck):
         "keys and revoke any that were real."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_SECRET_CLOUD_KEY"
 
     def spans(self, text: str) -> Iterator[Span]:
         return _pattern_spans(_CLOUD_KEYS, text)
@@ -121,7 +120,6 @@ class PrivateKey(PolicyCheck):
         "replace the key if it was real."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_SECRET_PRIVATE_KEY"
 
     def spans(self, text: str) -> Iterator[Span]:
         return _spans_everywhere(_PRIVATE_KEYS, text)
@@ -142,15 +140,16 @@ def _short_token_spans(text: str) -> Iterator[Span]:
         yield from _spans_everywhere(_ARTIFACTORY, text)
     if "://" in text:
         for pattern in _BASIC_AUTH:
-            for match in pattern.finditer(text):
-                if match.group(1).lower().strip("<>{}") not in PLACEHOLDER_PASSWORDS:
-                    yield match.span()
+            yield from match_spans(pattern, text, _real_password)
+
+
+def _real_password(login: re.Match[str]) -> bool:
+    return login.group(1).lower().strip("<>{}") not in PLACEHOLDER_PASSWORDS
 
 
 def _spans_everywhere(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[Span]:
     for pattern in patterns:
-        for match in pattern.finditer(text):
-            yield match.span()
+        yield from match_spans(pattern, text)
 
 
 _TOKENS = _patterns(
@@ -171,6 +170,10 @@ _TOKENS = _patterns(
 _JWTS = _patterns(JwtTokenDetector)
 
 
+def _valid_jwt(token: re.Match[str]) -> bool:
+    return bool(JwtTokenDetector.is_formally_valid(token.group()))
+
+
 @register_policy
 class ServiceToken(PolicyCheck):
     identifier = "secret.token"
@@ -180,15 +183,12 @@ class ServiceToken(PolicyCheck):
         "it and revoke it if it was real."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_SECRET_TOKEN"
 
     def spans(self, text: str) -> Iterator[Span]:
         yield from _pattern_spans(_TOKENS, text)
         yield from _short_token_spans(text)
         for pattern in _JWTS:
-            for match in pattern.finditer(text):
-                if JwtTokenDetector.is_formally_valid(match.group()):
-                    yield match.span()
+            yield from match_spans(pattern, text, _valid_jwt)
 
 
 _ENTROPY = Base64HighEntropyString()
@@ -228,7 +228,6 @@ class HighEntropyString(PolicyCheck):
         "or token. Remove it, or replace it with a placeholder."
     )
     severity = Severity.MEDIUM
-    setting = "SCREEN_SECRET_HIGH_ENTROPY"
 
     def spans(self, text: str) -> Iterator[Span]:
         for start, end in candidate_lines(text):

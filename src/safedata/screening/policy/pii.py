@@ -59,7 +59,6 @@ class EmailAddress(PolicyCheck):
         "uploading (addresses at example.com are fine)."
     )
     severity = Severity.MEDIUM
-    setting = "SCREEN_PII_EMAIL"
 
     def spans(self, text: str) -> Iterator[Span]:
         # Start from each "@": a pattern tried at every letter of the text is far slower.
@@ -128,7 +127,6 @@ class PhoneNumber(PolicyCheck):
     identifier = "pii.phone"
     reason = "The text contains a phone number. Remove people's phone numbers before uploading."
     severity = Severity.MEDIUM
-    setting = "SCREEN_PII_PHONE"
 
     def spans(self, text: str) -> Iterator[Span]:
         candidates = (span for span in _clusters(text) if _may_be_phone(text, *span))
@@ -191,7 +189,6 @@ class PaymentCard(PolicyCheck):
         "before uploading."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_PII_PAYMENT_CARD"
 
     def spans(self, text: str) -> Iterator[Span]:
         for start, end in digit_clusters(text, 13):
@@ -290,7 +287,6 @@ class NationalId(PolicyCheck):
         "number. Remove identity numbers before uploading."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_PII_NATIONAL_ID"
 
     def spans(self, text: str) -> Iterator[Span]:
         yield from _id_spans(text, CODICE_FISCALE, 0, len(text))
@@ -329,7 +325,6 @@ class Iban(PolicyCheck):
         "The text contains a bank account number (IBAN). Remove account numbers before uploading."
     )
     severity = Severity.HIGH
-    setting = "SCREEN_PII_IBAN"
 
     def spans(self, text: str) -> Iterator[Span]:
         for match in _IBAN.finditer(text):

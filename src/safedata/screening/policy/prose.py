@@ -14,6 +14,7 @@ from safedata.screening.policy.base import (
     PolicyCheck,
     Severity,
     Span,
+    match_spans,
     mixes_case_and_digits,
     register_policy,
 )
@@ -29,7 +30,8 @@ _BASE64 = re.compile(
 )
 
 
-def _is_blob(run: str) -> bool:
+def _is_blob(match: re.Match[str]) -> bool:
+    run = match.group()
     return len(run) - run.count("\n") >= BASE64_BLOB_CHARS and mixes_case_and_digits(run)
 
 
@@ -41,12 +43,9 @@ class Base64Blob(PolicyCheck):
         "readable text only."
     )
     severity = Severity.LOW
-    setting = "SCREEN_PROSE_BASE64_BLOB"
 
     def spans(self, text: str) -> Iterator[Span]:
-        for match in _BASE64.finditer(text):
-            if _is_blob(match.group()):
-                yield match.span()
+        return match_spans(_BASE64, text, _is_blob)
 
 
 CODE_LINE_CHARS = 400
@@ -70,7 +69,6 @@ class CodeWall(PolicyCheck):
         "prose. Upload readable text only."
     )
     severity = Severity.LOW
-    setting = "SCREEN_PROSE_CODE_WALL"
 
     def spans(self, text: str) -> Iterator[Span]:
         start = 0
