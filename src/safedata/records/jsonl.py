@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Protocol
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import zstandard
@@ -56,6 +57,7 @@ def _dumps(value: Any) -> str:
 _SHORT_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 # Control characters left after those: rare, so their rows go through ``json.dumps``.
 _OTHER_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+_OTHER_CONTROL_BYTES = np.array([b for b in range(0x20) if chr(b) not in "\n\r\t"], dtype=np.uint8)
 
 Encoded = tuple[str, pa.Array, str]
 """A column's JSON text: what goes before each value, the values, and what goes after."""
@@ -67,22 +69,35 @@ def _join(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*values, pa.scalar("", pa.large_string()))
 
 
-def _has_control_byte(strings: pa.Array) -> bool:
-    """Whether any byte of the strings' data is below 0x20 (a reduction over the buffer)."""
+def _data_bytes(strings: pa.Array) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
+    """The bytes of the strings' data buffer as a NumPy view (no copy), or None when empty.
+
+    A sliced array's buffer may hold bytes of other rows too: callers only use it to
+    decide whether a pass is needed, so those bytes cost a pass, never a wrong value.
+    """
     data = strings.buffers()[2]
     if data is None or data.size == 0:
-        return False
-    as_bytes = pa.Array.from_buffers(pa.uint8(), data.size, [None, data])
-    return bool(pc.min(as_bytes).as_py() < 0x20)
+        return None
+    return np.frombuffer(data, dtype=np.uint8)
 
 
 def _escaped(column: pa.Array) -> pa.Array:
-    """Each string escaped as ``json.dumps(ensure_ascii=False)`` does, without the quotes."""
+    """Each string escaped as ``json.dumps(ensure_ascii=False)`` does, without the quotes.
+
+    Only the escapes whose byte occurs in the data are applied (one NumPy comparison
+    over the data buffer decides each, far cheaper than Arrow's ``match_substring``);
+    a column with none is returned as it is.
+    """
     escaped = column.cast(pa.large_string())
+    data = _data_bytes(column)
+    if data is None:
+        return escaped
+    controls = bool(data.min() < 0x20)
     for char, escape in _SHORT_ESCAPES:
-        if pc.any(pc.match_substring(escaped, char)).as_py():
+        code = ord(char)
+        if (code >= 0x20 or controls) and bool((data == code).any()):
             escaped = pc.replace_substring(escaped, char, escape)
-    if _has_control_byte(escaped):
+    if controls and bool(np.isin(data, _OTHER_CONTROL_BYTES).any()):
         odd = pc.match_substring_regex(column, _OTHER_CONTROL)
         rare = [_dumps(value)[1:-1] for value in column.filter(odd).to_pylist()]
         escaped = pc.replace_with_mask(escaped, odd, pa.array(rare, pa.large_string()))
@@ -105,9 +120,14 @@ def _unquoted_json(column: pa.Array) -> pa.Array:
     return pa.array([_dumps(value) for value in column.to_pylist()], pa.large_string())
 
 
-def _iso_ms_utc(column: pa.Array) -> pa.Array:
-    """``2024-05-01T12:00:00.000Z`` for each timestamp (Arrow writes a space for the T)."""
-    return pc.replace_substring(column.cast(pa.large_string()), " ", "T", max_replacements=1)
+def _iso_ms_naive(column: pa.Array) -> pa.Array:
+    """``2024-05-01T12:00:00.000`` for each UTC timestamp; the ``Z`` is left to the caller.
+
+    Cast without its time zone first: Arrow formats naive timestamps ~40x faster than
+    zoned ones (which it converts one value at a time), and the instants are UTC.
+    """
+    naive = column.cast(pa.timestamp("ms"))
+    return pc.replace_substring(naive.cast(pa.large_string()), " ", "T", max_replacements=1)
 
 
 def _column_json(column: pa.Array) -> Encoded:
@@ -118,15 +138,16 @@ def _column_json(column: pa.Array) -> Encoded:
     """
     dtype = column.type
     quoted = column.null_count == 0
+    close = '"'
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
         text = _escaped(column)
     elif pa.types.is_timestamp(dtype) and dtype.unit == "ms" and dtype.tz in ("UTC", "+00:00"):
-        text = _iso_ms_utc(column)
+        text, close = _iso_ms_naive(column), 'Z"'
     else:
         return "", pc.fill_null(_unquoted_json(column), "null"), ""
     if quoted:
-        return '"', text, '"'
-    return "", pc.fill_null(_join('"', text, '"'), "null"), ""
+        return '"', text, close
+    return "", pc.fill_null(_join('"', text, close), "null"), ""
 
 
 def _joined_bytes(lines: pa.Array) -> bytes:
