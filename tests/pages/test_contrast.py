@@ -41,16 +41,19 @@ GRAPHIC_PAIRS = [
 """Outlines, the spectrum and input borders: 3:1 is the AA bar for graphics."""
 
 
-def _block(selector: str) -> dict[str, str]:
+def _block(selector: str) -> str:
     match = re.search(re.escape(selector) + r"\s*\{(.*?)\}", CSS, re.S)
     assert match, selector
-    return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", match.group(1)))
+    return match.group(1)
 
 
+_PAIRS = re.findall(
+    r"--([\w-]+):\s*light-dark\((#[0-9a-fA-F]{6}),\s*(#[0-9a-fA-F]{6})\)", _block(":root ")
+)
+"""Each colour's (name, light value, dark value): one ``light-dark()`` per property."""
 THEMES = {
-    "light": _block(":root "),
-    "dark": _block(':root[data-theme="dark"]'),
-    "dark-auto": _block(':root[data-theme="auto"]'),
+    "light": {name: light for name, light, _ in _PAIRS},
+    "dark": {name: dark for name, _, dark in _PAIRS},
 }
 
 
@@ -71,7 +74,10 @@ def test_contrast_formula() -> None:
 
 
 def test_system_dark_theme_matches_the_chosen_dark_theme() -> None:
-    assert THEMES["dark"] == THEMES["dark-auto"]
+    """Both take the dark half of the same ``light-dark()`` values."""
+    assert "color-scheme: dark;" in _block(':root[data-theme="dark"]')
+    assert "color-scheme: light dark;" in _block(':root[data-theme="auto"]')
+    assert set(THEMES["dark"]) >= {name for pair in TEXT_PAIRS + GRAPHIC_PAIRS for name in pair}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
+from safedata.fields import member_ref
 
 
 class SnapshotQuerySet(models.QuerySet["Snapshot"]):
@@ -34,13 +34,7 @@ class Snapshot(models.Model):
     consensus_params = models.JSONField(default=dict)
     code_version = models.CharField(max_length=80)
     manifest = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = member_ref()
 
     objects = SnapshotQuerySet.as_manager()
 

@@ -55,18 +55,6 @@ class BrowseQuery:
     def q(self) -> str:
         return self.filter.q
 
-    @property
-    def label(self) -> str:
-        return self.filter.label
-
-    @property
-    def status(self) -> str:
-        return self.filter.status
-
-    @property
-    def language(self) -> str:
-        return self.filter.language
-
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> BrowseQuery:
         """Read the filters and ``sort``; ``InvalidFilterError`` names accepted values."""

@@ -1,6 +1,7 @@
 """Upload forms: they parse the request; the upload pipeline in ``services`` screens it.
 
-``UploadForm.add_upload_error`` puts a pipeline error on the field it names.
+``add_upload_error`` (of each ``PipelineForm``) shows a pipeline error on the form and
+gives the status of the refusal; the upload pages in ``upload_views`` share the rest.
 """
 
 from __future__ import annotations
@@ -72,7 +73,15 @@ def _check_extension(upload: UploadedFile, allowed: tuple[str, ...]) -> None:
         )
 
 
-class UploadForm(forms.Form):
+class PipelineForm(forms.Form):
+    """A form whose data goes through the upload pipeline, which may refuse it."""
+
+    def add_upload_error(self, exc: UploadError) -> int:
+        """Show a pipeline error on the form; the HTTP status of the refusal."""
+        raise NotImplementedError
+
+
+class UploadForm(PipelineForm):
     title = forms.CharField(
         required=False,
         help_text="Optional.",
@@ -131,10 +140,11 @@ class UploadForm(forms.Form):
             self.add_error("text", "Paste some text or choose a .txt or .md file.")
         return cleaned
 
-    def add_upload_error(self, exc: UploadError) -> None:
+    def add_upload_error(self, exc: UploadError) -> int:
         """Show a pipeline error on its field (on the form as a whole when it names none)."""
         field = exc.field if exc.field in self.fields else None
         self.add_error(field, forms.ValidationError(exc.message, code=exc.code))
+        return 413 if self.too_large else 400
 
     @property
     def too_large(self) -> bool:
@@ -157,7 +167,7 @@ class UploadForm(forms.Form):
         )
 
 
-class BulkUploadForm(forms.Form):
+class BulkUploadForm(PipelineForm):
     file = forms.FileField(
         label="JSONL file",
         help_text='One JSON object per line: "text" is required; "title", "source_url", '
@@ -172,3 +182,8 @@ class BulkUploadForm(forms.Form):
         _check_extension(upload, BULK_EXTENSIONS)
         data: bytes = upload.read()
         return data
+
+    def add_upload_error(self, exc: UploadError) -> int:
+        """Every error of a bulk file is the file's."""
+        self.add_error("file", exc.message)
+        return 413 if exc.too_large else 400

@@ -30,7 +30,7 @@ from safedata.screening import (
     UploadRules,
     screen_upload,
 )
-from safedata.screening.bulk import LineResult, LineStatus, parse_jsonl
+from safedata.screening.bulk import LineResult, LineStatus, LineVerdict, parse_jsonl
 from safedata.screening.policy import Finding
 
 __all__ = [
@@ -73,18 +73,14 @@ class UploadError(ValueError):
         return self.code in ("oversized", "too-many-lines")
 
 
-@dataclass(frozen=True)
-class NewDocument:
+@dataclass(frozen=True, kw_only=True)
+class NewDocument(Metadata):
     """One upload's fields as given, before the pipeline screens them."""
 
     text: str = ""
     """Pasted text (ignored when ``file`` is given)."""
     file: bytes | None = None
     """A ``.txt``/``.md`` file's raw bytes."""
-    title: str = ""
-    source_url: str = ""
-    license: str = ""
-    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,10 +104,9 @@ def upload_rules() -> UploadRules:
 
 def screen(new: NewDocument) -> ScreenedUpload:
     """The pure pipeline on ``new``: the screened upload, or ``UploadError``."""
-    metadata = Metadata(new.title, new.source_url, new.license, new.language)
     content = new.file if new.file is not None else new.text
     try:
-        return screen_upload(content, metadata, upload_rules())
+        return screen_upload(content, new, upload_rules())
     except ScreeningError as exc:
         raise UploadError.screening(exc) from exc
 
@@ -195,12 +190,9 @@ def upload_document(
 
 
 @dataclass(frozen=True)
-class BulkRow:
+class BulkRow(LineVerdict):
     """One line of a bulk upload report."""
 
-    line: int
-    status: LineStatus
-    reason: str = ""
     document: Document | None = None
     held: bool = False
     """Stored, but held for a moderator: ``reason`` lists the policy findings."""

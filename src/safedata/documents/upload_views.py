@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,11 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safedata.accounts.roles import AccountSuspended
 from safedata.documents import language
-from safedata.documents.forms import BulkUploadForm, UploadForm, prefill_language
+from safedata.documents.forms import BulkUploadForm, PipelineForm, UploadForm, prefill_language
 from safedata.documents.services import UploadError, bulk_upload, upload_document
 from safedata.ratelimit import RateLimited
 
 View = Callable[..., HttpResponse]
+F = TypeVar("F", bound=PipelineForm)
+Store = Callable[[HttpRequest, F], HttpResponse]
+UPLOAD_TEMPLATE = "documents/upload.html"
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the other form fields and multipart boundaries around the file itself."""
 SAMPLE_BYTES = 16 * 1024
@@ -82,33 +85,52 @@ def _rate_limited(
     return response
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@body_limited("documents/upload.html", UploadForm)
-def upload(request: HttpRequest) -> HttpResponse:
-    template = "documents/upload.html"
-    if request.method != "POST":
-        return render(request, template, {"form": UploadForm()})
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    try:
-        result = upload_document(
-            form.new_document(),
-            request.user,
-            aup_accepted=form.cleaned_data["aup"],
-            detect_language=form.detect_language,
-        )
-    except RateLimited as exc:
-        return _rate_limited(request, template, form, exc)
-    except AccountSuspended as exc:
-        form.add_error(None, str(exc))
-        return render(request, template, {"form": form}, status=403)
-    except UploadError as exc:
-        form.add_upload_error(exc)
-        return render(request, template, {"form": form}, status=413 if form.too_large else 400)
+def upload_page(template: str, form_class: type[F]) -> Callable[[Store[F]], View]:
+    """An upload page: GET shows an empty ``form_class``; a valid POST goes to ``store``.
+
+    ``store(request, form)`` calls the pipeline and answers; its refusals (the rate
+    limit, a suspended account, an ``UploadError``) become form errors here, with
+    the same statuses on every upload page.
+    """
+
+    def decorate(store: Store[F]) -> View:
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        @body_limited(template, form_class)
+        @wraps(store)
+        def view(request: HttpRequest) -> HttpResponse:
+            if request.method != "POST":
+                return render(request, template, {"form": form_class()})
+            form = form_class(request.POST, request.FILES)
+            if not form.is_valid():
+                return render(request, template, {"form": form}, status=400)
+            try:
+                return store(request, form)
+            except RateLimited as exc:
+                return _rate_limited(request, template, form, exc)
+            except AccountSuspended as exc:
+                form.add_error(None, str(exc))
+                return render(request, template, {"form": form}, status=403)
+            except UploadError as exc:
+                status = form.add_upload_error(exc)
+                return render(request, template, {"form": form}, status=status)
+
+        return view
+
+    return decorate
+
+
+@upload_page(UPLOAD_TEMPLATE, UploadForm)
+def upload(request: HttpRequest, form: UploadForm) -> HttpResponse:
+    result = upload_document(
+        form.new_document(),
+        request.user,
+        aup_accepted=form.cleaned_data["aup"],
+        detect_language=form.detect_language,
+    )
     if not result.created:
-        return render(request, template, {"form": form, "duplicate": result.document}, status=409)
+        context = {"form": form, "duplicate": result.document}
+        return render(request, UPLOAD_TEMPLATE, context, status=409)
     if result.findings:
         messages.warning(
             request,
@@ -121,28 +143,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("documents:detail", pk=result.document.pk)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@body_limited("documents/bulk_upload.html", BulkUploadForm)
-def bulk(request: HttpRequest) -> HttpResponse:
-    template = "documents/bulk_upload.html"
-    if request.method != "POST":
-        return render(request, template, {"form": BulkUploadForm()})
-    form = BulkUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    try:
-        report = bulk_upload(
-            form.cleaned_data["file"], request.user, aup_accepted=form.cleaned_data["aup"]
-        )
-    except RateLimited as exc:
-        return _rate_limited(request, template, form, exc)
-    except AccountSuspended as exc:
-        form.add_error(None, str(exc))
-        return render(request, template, {"form": form}, status=403)
-    except UploadError as exc:
-        form.add_error("file", exc.message)
-        return render(request, template, {"form": form}, status=413 if exc.too_large else 400)
+@upload_page("documents/bulk_upload.html", BulkUploadForm)
+def bulk(request: HttpRequest, form: BulkUploadForm) -> HttpResponse:
+    report = bulk_upload(
+        form.cleaned_data["file"], request.user, aup_accepted=form.cleaned_data["aup"]
+    )
     return render(request, "documents/bulk_report.html", {"report": report})
 
 
@@ -157,7 +162,7 @@ def _sample(request: HttpRequest) -> str:
 
 @login_required
 @require_POST
-@body_limited("documents/upload.html", UploadForm)
+@body_limited(UPLOAD_TEMPLATE, UploadForm)
 def detect_language(request: HttpRequest) -> HttpResponse:
     """The language field, prefilled from the text or file (an htmx fragment)."""
     detected = language.detect(_sample(request))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import wraps
 from typing import Any, Literal
@@ -44,6 +44,19 @@ def _service_errors(run: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _write(
+    path: str, out: type[Schema], summary: str, *, status: int = 200, auth: Any = signed_in
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A POST operation with a JSON body of at most ``_MAX_BODY`` bytes whose service errors
+    keep their status: the declaration every write of this router shares."""
+
+    def decorate(run: Callable[..., Any]) -> Callable[..., Any]:
+        operation = router.post(path, auth=auth, response={status: out, **_ERRORS}, summary=summary)
+        return operation(decorate_view(json_body(lambda: _MAX_BODY))(_service_errors(run)))
+
+    return decorate
+
+
 def _moderator(request: SignedInRequest) -> User:
     user = request.auth.user
     if not is_moderator(user):
@@ -63,14 +76,13 @@ class ReportOut(Schema):
     created_at: datetime
 
 
-@router.post(
+@_write(
     "/documents/{document_id}/reports",
+    ReportOut,
+    "Report a document for breaking the Acceptable Use Policy",
+    status=201,
     auth=public,
-    response={201: ReportOut, **_ERRORS},
-    summary="Report a document for breaking the Acceptable Use Policy",
 )
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
 def report(request: HttpRequest, document_id: int, payload: ReportIn) -> HttpResponse:
     """Anyone may report, once per document; enough reports hold the document for a moderator."""
     voter = voter_for(request)
@@ -97,14 +109,12 @@ class AppealOut(Schema):
     outcome: str
 
 
-@router.post(
+@_write(
     "/documents/{document_id}/appeal",
-    auth=signed_in,
-    response={201: AppealOut, **_ERRORS},
-    summary="Appeal the decision on your document (once)",
+    AppealOut,
+    "Appeal the decision on your document (once)",
+    status=201,
 )
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
 def appeal(request: SignedInRequest, document_id: int, payload: MessageIn) -> tuple[int, Any]:
     created = services.appeal(document_id, request.auth.user, payload.message)
     return 201, {"id": created.pk, "document_id": document_id, "outcome": created.outcome}
@@ -155,14 +165,11 @@ class DecisionOut(Schema):
     visibility: str
 
 
-@router.post(
+@_write(
     "/moderation/documents/{document_id}/decision",
-    auth=signed_in,
-    response={200: DecisionOut, **_ERRORS},
-    summary="Approve, hide or remove a document",
+    DecisionOut,
+    "Approve, hide or remove a document",
 )
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
 def decide(request: SignedInRequest, document_id: int, payload: DecisionIn) -> dict[str, Any]:
     decision = services.decide(document_id, payload.action, _moderator(request), payload.reason)
     return {
@@ -181,14 +188,11 @@ class DoneOut(Schema):
     ok: bool
 
 
-@router.post(
+@_write(
     "/moderation/reports/{report_id}/dismiss",
-    auth=signed_in,
-    response={200: DoneOut, **_ERRORS},
-    summary="Dismiss a report without acting on its document",
+    DoneOut,
+    "Dismiss a report without acting on its document",
 )
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
 def dismiss(request: SignedInRequest, report_id: int, payload: ReasonIn) -> dict[str, bool]:
     services.dismiss_report(report_id, _moderator(request), payload.reason)
     return {"ok": True}
@@ -199,30 +203,31 @@ class SuspensionOut(Schema):
     suspended: bool
 
 
-@router.post(
-    "/moderation/users/{user_id}/suspend",
-    auth=signed_in,
-    response={200: SuspensionOut, **_ERRORS},
-    summary="Suspend a member: uploads hidden, votes out of the consensus (reversible)",
-)
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
-def suspend(request: SignedInRequest, user_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.suspend_user(user_id, _moderator(request), payload.reason)
-    return {"user_id": user_id, "suspended": True}
+def _suspension_route(
+    name: str, summary: str, run: Callable[[int, User, str], Any], *, suspended: bool
+) -> Callable[..., Any]:
+    """``POST /moderation/users/{user_id}/<name>``: ``run`` the service, answer the new state."""
+
+    def operation(request: SignedInRequest, user_id: int, payload: ReasonIn) -> dict[str, Any]:
+        run(user_id, _moderator(request), payload.reason)
+        return {"user_id": user_id, "suspended": suspended}
+
+    operation.__name__ = operation.__qualname__ = name
+    return _write(f"/moderation/users/{{user_id}}/{name}", SuspensionOut, summary)(operation)
 
 
-@router.post(
-    "/moderation/users/{user_id}/reinstate",
-    auth=signed_in,
-    response={200: SuspensionOut, **_ERRORS},
-    summary="Lift a suspension: the uploads and votes it took out come back",
+suspend = _suspension_route(
+    "suspend",
+    "Suspend a member: uploads hidden, votes out of the consensus (reversible)",
+    services.suspend_user,
+    suspended=True,
 )
-@decorate_view(json_body(lambda: _MAX_BODY))
-@_service_errors
-def reinstate(request: SignedInRequest, user_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.reinstate_user(user_id, _moderator(request), payload.reason)
-    return {"user_id": user_id, "suspended": False}
+reinstate = _suspension_route(
+    "reinstate",
+    "Lift a suspension: the uploads and votes it took out come back",
+    services.reinstate_user,
+    suspended=False,
+)
 
 
 class LogEntryOut(Schema):
@@ -232,38 +237,41 @@ class LogEntryOut(Schema):
     data: dict[str, Any]
 
 
-def _entries(entries: Any) -> list[dict[str, Any]]:
-    return [_entry(e) for e in entries]
-
-
 def _entry(entry: AuditEntry) -> dict[str, Any]:
     actor = entry.actor.username if entry.actor else (entry.actor_key or None)
     return {"action": entry.action, "actor": actor, "at": entry.created_at, "data": entry.data}
 
 
-@router.get(
-    "/moderation/documents/{document_id}/log",
-    auth=signed_in,
-    response={200: list[LogEntryOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    summary="The audit log of one document",
-)
-def document_log(request: SignedInRequest, document_id: int) -> list[dict[str, Any]]:
+def _log_route(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A moderator's GET of an audit log: a list of entries, or 401, 403 or 404."""
+    responses = {200: list[LogEntryOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+    return router.get(path, auth=signed_in, response=responses, summary=summary)
+
+
+def _log(
+    request: SignedInRequest,
+    target: Document | User | None,
+    missing: str,
+    read: Callable[[Any, User], Iterable[AuditEntry]],
+) -> list[dict[str, Any]]:
+    """The audit entries ``read`` finds about ``target``; 404 with ``missing`` without one."""
     moderator = _moderator(request)
+    if target is None:
+        raise ApiError(404, "not_found", missing)
+    return [_entry(e) for e in read(target, moderator)]
+
+
+@_log_route("/moderation/documents/{document_id}/log", "The audit log of one document")
+def document_log(request: SignedInRequest, document_id: int) -> list[dict[str, Any]]:
     document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise ApiError(404, "not_found", f"No document with id {document_id}.")
-    return _entries(services.document_log(document, moderator)[:500])
+    missing = f"No document with id {document_id}."
+    return _log(request, document, missing, lambda d, m: services.document_log(d, m)[:500])
 
 
-@router.get(
+@_log_route(
     "/moderation/users/{user_id}/log",
-    auth=signed_in,
-    response={200: list[LogEntryOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    summary="The audit log of one member: entries about them and their own actions",
+    "The audit log of one member: entries about them and their own actions",
 )
 def user_log(request: SignedInRequest, user_id: int) -> list[dict[str, Any]]:
-    moderator = _moderator(request)
     member = User.objects.filter(pk=user_id).first()
-    if member is None:
-        raise ApiError(404, "not_found", f"No user with id {user_id}.")
-    return _entries(services.user_log(member, moderator))
+    return _log(request, member, f"No user with id {user_id}.", services.user_log)

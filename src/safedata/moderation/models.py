@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from safedata.documents.models import Document
+from safedata.fields import member_ref
 from safedata.screening.policy import Severity
 
 
@@ -100,9 +101,7 @@ class Report(models.Model):
     reporter_key = models.CharField(
         max_length=64, help_text="The reporter's voter key (member or anonymous); never an IP."
     )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reporter = member_ref()
     reason = models.CharField(max_length=24, choices=ReportReason.choices)
     note = models.TextField(max_length=MAX_NOTE_CHARS, blank=True)
     severity = models.PositiveSmallIntegerField()
@@ -139,9 +138,7 @@ class Decision(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="decisions")
     action = models.CharField(max_length=16, choices=Action.choices)
     reason = models.TextField(max_length=MAX_NOTE_CHARS, blank=True)
-    moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    moderator = member_ref(blank=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -159,9 +156,7 @@ class Tombstone(models.Model):
         Document, null=True, on_delete=models.SET_NULL, related_name="tombstone"
     )
     reason = models.TextField(max_length=MAX_NOTE_CHARS, blank=True)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    removed_by = member_ref(blank=False)
     removed_at = models.DateTimeField(auto_now_add=True, db_index=True)
     release_version = models.CharField(
         max_length=32,
@@ -205,9 +200,7 @@ class Suspension(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions"
     )
     reason = models.TextField(max_length=MAX_NOTE_CHARS)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = member_ref(blank=False)
     created_at = models.DateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     hidden_documents = models.ManyToManyField(Document, blank=True, related_name="+")

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -43,6 +43,8 @@ from safedata.screening.policy import Finding
 from safedata.voting import services as voting_services
 from safedata.voting.models import Vote
 
+_Row = TypeVar("_Row", bound=models.Model)
+
 REMOVED_TEXT = "[removed by the moderators]"
 """What a removed document's text becomes: the row stays, for the audit and the tombstone."""
 
@@ -58,14 +60,13 @@ class ModerationError(Exception):
         self.message = message
 
 
-class NotModerator(ModerationError):
-    status = 403
-    code = "forbidden"
-
-
 class NotAllowed(ModerationError):
     status = 403
     code = "forbidden"
+
+
+class NotModerator(NotAllowed):
+    """The actor is not a moderator."""
 
 
 class NotFound(ModerationError):
@@ -100,6 +101,11 @@ def _require_moderator(actor: User | AnonymousUser | None) -> User:
     return actor
 
 
+def _acting(moderator: Any, reason: str) -> tuple[User, str]:
+    """The moderator who acts and their checked reason, or the error refusing them."""
+    return _require_moderator(moderator), _note(reason)
+
+
 def _note(text: str, name: str = "reason") -> str:
     value = text.strip()
     if len(value) > MAX_NOTE_CHARS:
@@ -107,11 +113,24 @@ def _note(text: str, name: str = "reason") -> str:
     return value
 
 
+def _locked(model: type[_Row], pk: int, noun: str) -> _Row:
+    """Row ``pk`` of ``model``, locked until the transaction ends; ``NotFound`` without it."""
+    found = model._default_manager.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No {noun} with id {pk}.")
+    return found
+
+
+def _locked_open(model: type[_Row], pk: int, noun: str, closed: str, **state: str) -> _Row:
+    """``_locked``, then ``Conflict(closed)`` unless the row still has the open ``state``."""
+    found = _locked(model, pk, noun)
+    if any(getattr(found, name) != value for name, value in state.items()):
+        raise Conflict(closed)
+    return found
+
+
 def _locked_document(document_id: int) -> Document:
-    document = Document.objects.select_for_update().filter(pk=document_id).first()
-    if document is None:
-        raise NotFound(f"No document with id {document_id}.")
-    return document
+    return _locked(Document, document_id, "document")
 
 
 def _open_hold(document: Document) -> Hold | None:
@@ -321,14 +340,12 @@ def _hold_when_reported(document: Document) -> None:
 
 def dismiss_report(report_id: int, moderator: Any, reason: str = "") -> Report:
     """Close an open report without acting on its document."""
-    actor = _require_moderator(moderator)
-    note = _note(reason)
+    actor, note = _acting(moderator, reason)
     with transaction.atomic():
-        report = Report.objects.select_for_update().filter(pk=report_id).first()
-        if report is None:
-            raise NotFound(f"No report with id {report_id}.")
-        if report.resolution != Report.Resolution.OPEN:
-            raise Conflict("This report is already closed.")
+        closed = "This report is already closed."
+        report = _locked_open(
+            Report, report_id, "report", closed, resolution=Report.Resolution.OPEN
+        )
         _resolve_reports([report], Report.Resolution.DISMISSED, actor, note)
     return report
 
@@ -472,14 +489,10 @@ def appeal(document_id: int, uploader: User, message: str) -> Appeal:
 
 def uphold_appeal(appeal_id: int, moderator: Any, reason: str = "") -> Appeal:
     """Reject an appeal: the decision stands (for removed documents the only answer)."""
-    actor = _require_moderator(moderator)
-    note = _note(reason)
+    actor, note = _acting(moderator, reason)
     with transaction.atomic():
-        found = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-        if found is None:
-            raise NotFound(f"No appeal with id {appeal_id}.")
-        if found.outcome != Appeal.Outcome.OPEN:
-            raise Conflict("This appeal is already answered.")
+        answered = "This appeal is already answered."
+        found = _locked_open(Appeal, appeal_id, "appeal", answered, outcome=Appeal.Outcome.OPEN)
         found.outcome = Appeal.Outcome.UPHELD
         found.resolved_at = timezone.now()
         found.save(update_fields=["outcome", "resolved_at"])
@@ -494,14 +507,11 @@ def uphold_appeal(appeal_id: int, moderator: Any, reason: str = "") -> Appeal:
 
 def suspend_user(user_id: int, moderator: Any, reason: str) -> Suspension:
     """Suspend a member: their public uploads are hidden and their votes stop counting."""
-    actor = _require_moderator(moderator)
-    note = _note(reason)
+    actor, note = _acting(moderator, reason)
     if not note:
         raise ModerationError("Give a reason for the suspension; the member will see it.")
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=user_id).first()
-        if user is None:
-            raise NotFound(f"No user with id {user_id}.")
+        user = _locked(User, user_id, "user")
         if user.pk == actor.pk or is_moderator(user):
             raise NotAllowed("Moderators and staff cannot be suspended here.")
         if user.suspended_at is not None:
@@ -527,12 +537,9 @@ def suspend_user(user_id: int, moderator: Any, reason: str) -> Suspension:
 def reinstate_user(user_id: int, moderator: Any, reason: str = "") -> Suspension:
     """Lift a suspension: the uploads it hid come back (unless a moderator acted on them since)
     and the member's votes count again."""
-    actor = _require_moderator(moderator)
-    note = _note(reason)
+    actor, note = _acting(moderator, reason)
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=user_id).first()
-        if user is None:
-            raise NotFound(f"No user with id {user_id}.")
+        user = _locked(User, user_id, "user")
         suspension = Suspension.objects.filter(user=user, lifted_at__isnull=True).first()
         if suspension is None or user.suspended_at is None:
             raise Conflict(f"{user.username} is not suspended.")

@@ -192,28 +192,34 @@ def _acted(request: HttpRequest, done: str, url: str, run: Callable[[str], Any])
     return redirect(url)
 
 
-@require_POST
-@moderators_only
-def dismiss_report(request: HttpRequest, pk: int) -> HttpResponse:
+def _moderator_action(
+    run: Callable[[int, Any, str], Any], done: str, url: Callable[[int], str]
+) -> View:
+    """A moderator's POST on object ``pk``: ``run(pk, moderator, reason)``, then ``url(pk)``."""
+
+    @require_POST
+    @moderators_only
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _acted(request, done, url(pk), lambda note: run(pk, request.user, note))
+
+    return view
+
+
+def _case_of_report(pk: int) -> str:
     found = Report.objects.filter(pk=pk).values_list("document_id", flat=True).first()
-    url = reverse("moderation:case", args=[found]) if found else reverse("moderation:queue")
-    return _acted(
-        request,
-        "Report dismissed.",
-        url,
-        lambda note: services.dismiss_report(pk, request.user, note),
-    )
+    return reverse("moderation:case", args=[found]) if found else reverse("moderation:queue")
 
 
-@require_POST
-@moderators_only
-def uphold_appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    return _acted(
-        request,
-        "Appeal answered: the decision stands.",
-        reverse("moderation:queue"),
-        lambda note: services.uphold_appeal(pk, request.user, note),
-    )
+def _member_page(pk: int) -> str:
+    return reverse("moderation:user", args=[pk])
+
+
+dismiss_report = _moderator_action(services.dismiss_report, "Report dismissed.", _case_of_report)
+uphold_appeal = _moderator_action(
+    services.uphold_appeal,
+    "Appeal answered: the decision stands.",
+    lambda pk: reverse("moderation:queue"),
+)
 
 
 @require_GET
@@ -232,26 +238,14 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "moderation/user.html", context)
 
 
-@require_POST
-@moderators_only
-def suspend(request: HttpRequest, pk: int) -> HttpResponse:
-    return _acted(
-        request,
-        "Member suspended: their uploads are hidden and their votes no longer count.",
-        reverse("moderation:user", args=[pk]),
-        lambda note: services.suspend_user(pk, request.user, note),
-    )
-
-
-@require_POST
-@moderators_only
-def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _acted(
-        request,
-        "Member reinstated: their uploads and votes are back.",
-        reverse("moderation:user", args=[pk]),
-        lambda note: services.reinstate_user(pk, request.user, note),
-    )
+suspend = _moderator_action(
+    services.suspend_user,
+    "Member suspended: their uploads are hidden and their votes no longer count.",
+    _member_page,
+)
+reinstate = _moderator_action(
+    services.reinstate_user, "Member reinstated: their uploads and votes are back.", _member_page
+)
 
 
 # --- The uploader's side ------------------------------------------------------------------
@@ -290,30 +284,24 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("documents:detail", pk)
 
 
-def _uploader_post(
-    request: HttpRequest, pk: int, done: str, run: Callable[..., Any]
-) -> HttpResponse:
-    user = _signed_in(request)
-    if user is None:
-        return _refusal(request, "Sign in as the document's uploader.", 403)
-    message = str(request.POST.get("message", ""))
-    try:
-        run(pk, user, message)
-    except services.ModerationError as exc:
-        return _error(request, exc)
-    messages.success(request, done)
-    return redirect("documents:detail", pk)
+def _uploader_action(run: Callable[[int, User, str], Any], done: str) -> View:
+    """The uploader's POST on their document ``pk``: ``run(pk, uploader, message)``."""
+
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        user = _signed_in(request)
+        if user is None:
+            return _refusal(request, "Sign in as the document's uploader.", 403)
+        message = str(request.POST.get("message", ""))
+        try:
+            run(pk, user, message)
+        except services.ModerationError as exc:
+            return _error(request, exc)
+        messages.success(request, done)
+        return redirect("documents:detail", pk)
+
+    return view
 
 
-@require_POST
-def request_review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _uploader_post(
-        request, pk, "A moderator will review your document.", services.request_review
-    )
-
-
-@require_POST
-def appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    return _uploader_post(
-        request, pk, "Your appeal is sent; a moderator will answer it.", services.appeal
-    )
+request_review = _uploader_action(services.request_review, "A moderator will review your document.")
+appeal = _uploader_action(services.appeal, "Your appeal is sent; a moderator will answer it.")

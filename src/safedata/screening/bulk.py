@@ -29,12 +29,18 @@ class LineStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class LineResult:
-    """The verdict on one line of a bulk file (``line`` counts from 1)."""
+class LineVerdict:
+    """The verdict on one line of a bulk file (``line`` counts from 1), and why."""
 
     line: int
     status: LineStatus
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class LineResult(LineVerdict):
+    """A line's verdict with the upload it holds, as screening found it."""
+
     record: ScreenedUpload | None = None
     duplicate_of_line: int | None = None
 

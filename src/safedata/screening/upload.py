@@ -47,17 +47,13 @@ class Metadata:
     """An ISO 639-1 code, or empty for "detect it" or unknown."""
 
 
-@dataclass(frozen=True)
-class ScreenedUpload:
+@dataclass(frozen=True, kw_only=True)
+class ScreenedUpload(Metadata):
     """An upload that passed every check: normalised text and validated fields."""
 
     text: str
     sha256: str
     """The content identifier: ``records.text_sha256`` of ``text``."""
-    title: str = ""
-    source_url: str = ""
-    license: str = ""
-    language: str = ""
     findings: tuple[Finding, ...] = ()
     """What policy checks noticed; empty means the upload can publish at once."""
 

@@ -10,13 +10,13 @@ uses until the next refit (``docs/consensus.md``).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from safedata.choices import text_choices
 from safedata.consensus import LABEL_NAMES, LABELS, Label
 from safedata.consensus.votes import VoterClass
 from safedata.documents.models import Document
+from safedata.fields import member_ref
 
 Rating = text_choices("Rating", Label, LABEL_NAMES)
 """A vote's choices: the consensus labels (``safedata.consensus.Label``)."""
@@ -47,25 +47,14 @@ class QuarantineGroup(models.Model):
         related_name="quarantine_groups",
         help_text="The document a burst was aimed at (none for a serial voter).",
     )
-    target_uploader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The uploader a serial voter was aimed at (none for a burst).",
+    target_uploader = member_ref(
+        help_text="The uploader a serial voter was aimed at (none for a burst)."
     )
     detail = models.JSONField(default=dict, blank=True)
     """What the detector saw (window, identities, shares), for the moderator's page."""
     status = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    resolved_by = member_ref()
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -91,13 +80,7 @@ class Vote(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="votes")
     voter_key = models.CharField(max_length=64)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="votes",
-    )
+    user = member_ref(related_name="votes")
     rating = models.CharField(max_length=16, choices=Rating.choices)
     independent = models.BooleanField(default=False)
     """Cast while the document still needed votes, on a page that hides its tally (the
