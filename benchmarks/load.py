@@ -3,7 +3,7 @@
 Production settings (DEBUG off, a 64-character SECRET_KEY, its own IP-hash salt,
 TRUSTED_PROXIES as behind the documented nginx), gunicorn with
 ``deploy/gunicorn.conf.py``, PostgreSQL (a database of its own, made afresh) and
-Redis (db 10, emptied). locust, headless, runs the users of
+Redis (db 11, emptied). locust, headless, runs the users of
 ``benchmarks/locustfile.py``: browse, review, vote, upload and download, each user
 with its own address and token. Prints throughput and p50/p99 per route, every
 status that is not a success, and checks stored votes and uploads against the
@@ -19,21 +19,17 @@ import csv
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import redis
+from _server import ROOT, gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DB_NAME = "safedata_bench_load"  # its own: votes.py and export.py use theirs
 TARGET_P99_MS = 200
@@ -47,7 +43,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--workers", type=int, default=0, help="0: deploy/gunicorn.conf.py's")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="no database")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/10")
+    # Its own Redis database: the test suite flushes 7 to 10 and 13, 14; votes.py uses 12.
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     return parser.parse_args()
 
 
@@ -108,32 +105,9 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     return setup
 
 
-@contextmanager
-def gunicorn(args: argparse.Namespace, env: dict[str, str]) -> Iterator[None]:
-    command = [str(BIN / "gunicorn"), "safedata.wsgi", "-c", "deploy/gunicorn.conf.py"]
-    command += ["-b", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
-    if args.workers:
-        command += ["-w", str(args.workers)]
-    with (Path(env["SAFEDATA_DATA_DIR"]).parent / "gunicorn.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{args.port}/healthz")
-        yield
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-
-
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer {url} within 90 s")
+def server_options(args: argparse.Namespace) -> list[str]:
+    options = ["-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null"]
+    return options + (["-w", str(args.workers)] if args.workers else [])
 
 
 def run_locust(args: argparse.Namespace, setup: dict[str, Any], folder: Path) -> Path:
@@ -204,7 +178,11 @@ def main() -> None:
         folder = Path(scratch)
         env = production_env(args, folder / "var")
         setup = prepare(args, env)
-        with gunicorn(args, env):
+        log_path = Path(env["SAFEDATA_DATA_DIR"]).parent / "gunicorn.log"
+        with (
+            log_path.open("wb") as log,
+            gunicorn(server_options(args), env=env, port=args.port, log=log),
+        ):
             run_locust(args, setup, folder)
             time.sleep(2)  # requests in flight when locust stopped
         met = report(args, folder, stored(args))

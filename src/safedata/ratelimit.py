@@ -25,9 +25,11 @@ import ipaddress
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 from safedata.clientaddr import client_address
@@ -76,6 +78,71 @@ def _count(cache_key: str, timeout: int) -> int:
         return 1
 
 
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {count, redis.call('GET', KEYS[2])}
+"""
+"""Add one to this window's counter (keeping it for ``ARGV[1]`` seconds) and read the
+previous window's: one command, atomic, where Django's cache API takes four round trips."""
+
+
+class _Redis:
+    """The backend's Redis client and the counting script, made once per backend: Django
+    builds a new ``redis.Redis`` (on the same pool) for every cache call, which costs
+    more CPU than the command."""
+
+    def __init__(self, backend: RedisCache) -> None:
+        self.client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
+        self.count = self.client.register_script(_COUNT_SCRIPT)
+
+
+def _redis(backend: RedisCache) -> _Redis:
+    found = backend.__dict__.get("_safedata_redis")
+    if found is None:
+        found = backend.__dict__["_safedata_redis"] = _Redis(backend)
+    return cast(_Redis, found)
+
+
+def once_per(key: str, seconds: int) -> bool:
+    """True for the first caller in ``seconds`` across the site (``cache.add`` of ``key``)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        stored = backend.make_and_validate_key(key)
+        return bool(_redis(backend).client.set(stored, 1, nx=True, ex=seconds))
+    return bool(cache.add(key, 1, timeout=seconds))
+
+
+def _count_with_previous(base: str, window: int, timeout: int) -> tuple[int, int]:
+    """Add one to the counter of ``window`` and read the one of the window before.
+
+    On Redis one command (``_COUNT_SCRIPT``) instead of the four round trips of
+    ``add``/``incr``/``get`` through Django's cache API; the keys and values are the
+    ones that API reads and writes.
+    """
+    current, previous = f"{base}:{window}", f"{base}:{window - 1}"
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        keys = [backend.make_and_validate_key(key) for key in (current, previous)]
+        count, before = _redis(backend).count(keys=keys, args=[timeout])
+        return int(count), int(before or 0)
+    return _count(current, timeout=timeout), int(cache.get(previous) or 0)
+
+
+def recent_count(scope: str, key: str, seconds: int, *, at: float | None = None) -> int:
+    """Count one event for ``key`` (at ``at``, default now) and return at least how many
+    were counted in the last ``seconds``.
+
+    Never fewer while the store keeps its counters: the count of this window of
+    ``seconds`` plus the whole previous one, so a check that runs only past a
+    threshold misses none (the vote defences use it to skip their exact query,
+    ``voting.defences``).
+    """
+    window = int((time.time() if at is None else at) // seconds)
+    count, previous = _count_with_previous(f"rl:{scope}:{key}", window, 2 * seconds + 1)
+    return count + previous
+
+
 def _uncount(cache_key: str) -> None:
     with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to undo
         cache.decr(cache_key)
@@ -102,12 +169,10 @@ def hit(scope: str, key: str, rate: Rate) -> None:
     """Count one action for ``key``; raise ``RateLimited`` (uncounted) past the rate."""
     window, elapsed = divmod(time.time(), rate.seconds)
     base = f"rl:{scope}:{key}"
-    current = f"{base}:{int(window)}"
-    count = _count(current, timeout=2 * rate.seconds + 1)
-    previous = int(cache.get(f"{base}:{int(window) - 1}") or 0)
+    count, previous = _count_with_previous(base, int(window), 2 * rate.seconds + 1)
     if count + previous * (1 - elapsed / rate.seconds) <= rate.count:
         return
-    _uncount(current)
+    _uncount(f"{base}:{int(window)}")
     raise RateLimited(retry_after(rate, accepted=count - 1, previous=previous, elapsed=elapsed))
 
 

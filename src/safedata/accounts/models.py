@@ -109,7 +109,8 @@ class ApiToken(models.Model):
 _USER_COLUMNS = tuple(
     field.attname
     for field in User._meta.concrete_fields
-    if field.attname in {"id", "username", "email", "is_active", "is_staff", "is_superuser"}
+    if field.attname
+    in {"id", "username", "email", "is_active", "is_staff", "is_superuser", "suspended_at"}
 )
 _AUTHENTICATE_SQL = (
     "SELECT t.id, (t.last_used_at IS NULL OR t.last_used_at < %s), "  # noqa: S608 - constants

@@ -38,7 +38,7 @@ from django.utils import timezone
 from safedata.accounts.models import User
 from safedata.audit.models import log_action
 from safedata.consensus.votes import VoterClass
-from safedata.ratelimit import Rate, hit
+from safedata.ratelimit import Rate, hit, once_per, recent_count
 from safedata.thresholds import Defences
 from safedata.voting import services as vote_services
 from safedata.voting.identity import Voter, claim_identity, voter_class
@@ -174,15 +174,44 @@ def _quarantine(
     return group
 
 
+def burst_since(now: datetime) -> datetime:
+    """The start of the burst window that ends at ``now``."""
+    return now - timedelta(minutes=_defences().burst_window_minutes)
+
+
 def after_vote(
-    document_id: int, voter: Voter, rating: str, *, uploader_id: int | None, now: datetime
+    document_id: int,
+    voter: Voter,
+    rating: str,
+    *,
+    uploader_id: int | None,
+    now: datetime,
+    same_before: int | None = None,
+    independent: bool = False,
 ) -> None:
     """Look for a burst on the document and a series by the voter; quarantine what is found.
 
     Call in the vote's transaction, after the vote is stored, with the document's
     row locked. Also schedules the hourly age-in of old open groups after commit.
+
+    Both checks are queries over recent votes; each runs only when a cheap count says
+    it could find something, so a vote that cannot complete a pattern costs no query:
+
+    - the burst check, when ``same_before`` (the votes on the document with this
+      rating in the window, read with the lock by ``sql.lock_tally``) plus this one
+      reach ``BURST_MIN_VOTES`` (None: always);
+    - the serial check, when the voter's votes on the uploader's documents, counted
+      in the rate-limit store over the last two windows (``ratelimit.recent_count``,
+      never fewer than the window holds), reach ``SERIAL_MIN_VOTES``. An
+      ``independent`` vote (through the review page) is no part of a series and
+      neither counts nor checks.
     """
-    burst = _burst(document_id, rating, now)
+    thresholds = _defences()
+    burst = (
+        _burst(document_id, rating, now)
+        if same_before is None or same_before + 1 >= thresholds.burst_min_votes
+        else []
+    )
     if burst:
         open_group = QuarantineGroup.objects.filter(
             reason=Reason.BURST, document_id=document_id, status=State.OPEN
@@ -196,7 +225,13 @@ def after_vote(
                 "detail": {"rating": rating, "identities": len(burst)},
             },
         )
-    series = _series(voter.key, uploader_id, now) if uploader_id is not None else []
+    series = (
+        _series(voter.key, uploader_id, now)
+        if uploader_id is not None
+        and not independent
+        and _serial_count(voter.key, uploader_id, now) >= thresholds.serial_min_votes
+        else []
+    )
     if series:
         open_group = QuarantineGroup.objects.filter(
             reason=Reason.SERIAL,
@@ -213,8 +248,14 @@ def after_vote(
                 "detail": {"voter_key": voter.key, "documents": len(series)},
             },
         )
-    if cache.add(AGE_IN_GATE, 1, timeout=_AGE_IN_EVERY_SECONDS):
+    if once_per(AGE_IN_GATE, _AGE_IN_EVERY_SECONDS):
         transaction.on_commit(_age_in_quietly)
+
+
+def _serial_count(voter_key: str, uploader_id: int, now: datetime) -> int:
+    """Count this vote and return at least the voter's recent votes on the uploader's documents."""
+    seconds = 60 * _defences().serial_window_minutes
+    return recent_count("serial", f"{voter_key}:{uploader_id}", seconds, at=now.timestamp())
 
 
 class QuarantineError(Exception):

@@ -7,17 +7,19 @@ Public API for other apps: ``cast_vote``, ``withdraw_vote`` (undo),
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from safedata.accounts.roles import require_not_suspended
 from safedata.audit.models import log_actions
-from safedata.consensus import LABELS, Counts, Label, Status
+from safedata.consensus import LABELS, ConsensusParams, Counts, Label, Status
 from safedata.consensus.dawid_skene import WeightedConsensus
 from safedata.documents.models import Document
 from safedata.voting import defences, sql, weights
@@ -75,7 +77,13 @@ def cast_vote(
         # The ORM answers "no such row" for ids beyond BIGINT; plain SQL would overflow.
         raise Document.DoesNotExist(f"no visible document {document_id}")
     with transaction.atomic():
-        tally = sql.lock_tally(document_id, voter.key, with_votes=weights.is_vote_level())
+        tally = sql.lock_tally(
+            document_id,
+            voter.key,
+            with_votes=weights.is_vote_level(),
+            rating=rating,
+            since=defences.burst_since(timezone.now()),
+        )
         if tally is None:
             raise Document.DoesNotExist(f"no visible document {document_id}")
         if voter.user_id is not None and voter.user_id == tally.uploader_id:
@@ -96,7 +104,15 @@ def cast_vote(
             now=now,
         )
         # Burst and serial checks (voting.defences); a quarantine recounts the documents.
-        defences.after_vote(document_id, voter, rating, uploader_id=tally.uploader_id, now=now)
+        defences.after_vote(
+            document_id,
+            voter,
+            rating,
+            uploader_id=tally.uploader_id,
+            now=now,
+            same_before=tally.same_since,
+            independent=independent,
+        )
     return sql.partial_document(document_id, tally, consensus), consensus
 
 
@@ -113,7 +129,9 @@ def _after_vote(
         counts = tally.counts
         if tally.previous_counted:
             counts = _adjusted(counts, tally.previous, rating)
-        return weights.v1_consensus(counts, uncounted=tally.stored.quarantined)
+        return _v1_consensus(
+            counts, tally.stored.quarantined, weights.method_id(), settings.SAFEDATA_CONSENSUS
+        )
     mine = sql.VoteRow(
         document_id, voter_key, rating, independent, tally.previous_counted, tally.voter_matrix
     )
@@ -121,6 +139,15 @@ def _after_vote(
     if tally.previous is None:
         rows.append(mine)
     return weights.consensus_of(rows, tally.fit_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _v1_consensus(
+    counts: Counts, uncounted: int, method: str, params: ConsensusParams
+) -> WeightedConsensus:
+    """``weights.v1_consensus``, memoised: it depends only on the counts and the settings
+    (the method and its parameters are part of the key), and costs a few NumPy calls."""
+    return weights.v1_consensus(counts, uncounted=uncounted)
 
 
 @dataclass(frozen=True)

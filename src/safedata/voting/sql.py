@@ -69,6 +69,9 @@ class LockedTally:
     stored: WeightedConsensus
     previous: str | None
     previous_counted: bool
+    same_since: int = 0
+    """Votes on the document with the rating being cast, changed since ``since`` (before
+    this one): the burst check of ``voting.defences`` runs only when they are enough."""
     rows: tuple[VoteRow, ...] = ()
     voter_matrix: tuple[float, ...] | None = None
     fit_id: int | None = None
@@ -91,11 +94,19 @@ def _stored(row: Sequence[Any]) -> WeightedConsensus:
     )
 
 
-def lock_tally(document_id: int, voter_key: str, *, with_votes: bool = False) -> LockedTally | None:
+def lock_tally(
+    document_id: int,
+    voter_key: str,
+    *,
+    with_votes: bool = False,
+    rating: str = "",
+    since: datetime | None = None,
+) -> LockedTally | None:
     """Lock a visible document's row and read its consensus; None when there is no such document.
 
     The voter's vote (or, ``with_votes``, every vote on the document, the voter's
-    matrix and the newest fit's id, in one statement) is read by a second statement,
+    matrix and the newest fit's id), and how many votes on the document give
+    ``rating`` and changed at or after ``since``, are read by one second statement,
     after the lock is held: in PostgreSQL's READ COMMITTED a subquery of the locking
     statement would see the snapshot from before the wait, and miss a vote committed
     meanwhile. SQLite has no row locks: its ``IMMEDIATE`` transactions already
@@ -111,24 +122,35 @@ def lock_tally(document_id: int, voter_key: str, *, with_votes: bool = False) ->
         row = cursor.fetchone()
     if row is None:
         return None
+    stamp = connection.ops.adapt_datetimefield_value(since) if since is not None else None
+    same = (
+        f"(SELECT COUNT(*) FROM {_VOTE} WHERE document_id = %s AND rating = %s "
+        "AND updated_at >= %s)"
+    )
+    same_values: list[Any] = [document_id, rating, stamp]
     if with_votes:
-        return _with_votes(document_id, voter_key, row)
+        return _with_votes(document_id, voter_key, row, same, same_values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rating, counted FROM {_VOTE} WHERE document_id = %s AND voter_key = %s",
-            [document_id, voter_key],
+            f"SELECT v.rating, v.counted, {same} FROM (SELECT 1) AS one "
+            f"LEFT JOIN {_VOTE} v ON v.document_id = %s AND v.voter_key = %s",
+            [*same_values, document_id, voter_key],
         )
-        previous = cursor.fetchone()
+        previous, counted, same_since = cursor.fetchone()
     return LockedTally(
         uploader_id=row[0],
         stored=_stored(row),
-        previous=previous[0] if previous else None,
-        previous_counted=bool(previous[1]) if previous else True,
+        previous=previous,
+        previous_counted=bool(counted) if previous is not None else True,
+        same_since=same_since,
     )
 
 
-def _with_votes(document_id: int, voter_key: str, row: Sequence[Any]) -> LockedTally:
-    """The document's votes (kind 0), the voter's matrix (kind 1) and the fit id (kind 2)."""
+def _with_votes(
+    document_id: int, voter_key: str, row: Sequence[Any], same: str, same_values: list[Any]
+) -> LockedTally:
+    """The document's votes (kind 0), the voter's matrix (kind 1), the fit id and the
+    count of ``same`` (kind 2)."""
     statement = (
         "SELECT 0, v.id, v.voter_key, v.rating, v.independent, v.counted, r.matrix, "
         f"CAST(NULL AS BIGINT) "
@@ -136,11 +158,11 @@ def _with_votes(document_id: int, voter_key: str, row: Sequence[Any]) -> LockedT
         f"WHERE v.document_id = %s "
         f"UNION ALL SELECT 1, 0, voter_key, NULL, NULL, NULL, matrix, NULL FROM {_RELIABILITY} "
         f"WHERE voter_key = %s "
-        f"UNION ALL SELECT 2, 0, NULL, NULL, NULL, NULL, NULL, (SELECT MAX(id) FROM {_FIT}) "
+        f"UNION ALL SELECT 2, {same}, NULL, NULL, NULL, NULL, NULL, (SELECT MAX(id) FROM {_FIT}) "
         "ORDER BY 1, 2"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [document_id, voter_key])
+        cursor.execute(statement, [document_id, voter_key, *same_values])
         found = cursor.fetchall()
     rows = tuple(
         VoteRow(document_id, r[2], r[3], bool(r[4]), bool(r[5]), _matrix(r[6]))
@@ -148,14 +170,16 @@ def _with_votes(document_id: int, voter_key: str, row: Sequence[Any]) -> LockedT
         if r[0] == 0
     )
     mine = next((r for r in rows if r.voter_key == voter_key), None)
+    last = found[-1]  # kind 2, always there
     return LockedTally(
         uploader_id=row[0],
         stored=_stored(row),
         previous=mine.rating if mine else None,
         previous_counted=mine.counted if mine else True,
+        same_since=last[1],
         rows=rows,
         voter_matrix=next((_matrix(r[6]) for r in found if r[0] == 1), None),
-        fit_id=next(r[7] for r in found if r[0] == 2),
+        fit_id=last[7],
     )
 
 
