@@ -72,9 +72,7 @@ def test_a_vote_that_completes_nothing_runs_no_defence_query(
     assert len(statements) == (3 if connection.vendor == "postgresql" else 5)
 
 
-def test_the_vote_that_can_complete_a_burst_runs_the_check(
-    store: str, document: Document
-) -> None:
+def test_the_vote_that_can_complete_a_burst_runs_the_check(store: str, document: Document) -> None:
     for n in range(4):
         cast_vote(document.pk, Voter(key=f"a:young{n}"), "unsafe")
     assert not QuarantineGroup.objects.exists()
