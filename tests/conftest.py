@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +109,26 @@ def document(make_document: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
+def revoked_token(member: User) -> str:
+    """A bearer token of the member's, revoked."""
+    from django.utils import timezone
+
+    from safedata.accounts.models import ApiToken
+
+    token, raw = ApiToken.issue(member, "revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return raw
+
+
+@pytest.fixture
+def snapshot_dir(settings: Any, tmp_path: Path) -> Path:
+    """This test's own folder for published snapshots."""
+    settings.SAFEDATA_SNAPSHOT_DIR = tmp_path / "snapshots"
+    return Path(settings.SAFEDATA_SNAPSHOT_DIR)
+
+
+@pytest.fixture
 def database_url(transactional_db: None) -> str:
     """The test database as a ``DATABASE_URL``, for a command run in a subprocess.
 
@@ -121,6 +143,43 @@ def database_url(transactional_db: None) -> str:
     user, host, port = config["USER"], config["HOST"] or "127.0.0.1", config["PORT"] or 5432
     password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
     return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
+
+
+def redis_test_url(number: int) -> str:
+    """Redis database ``number`` on SQLite, the next one on PostgreSQL: ``make test`` runs
+    the two database suites side by side, and each test module flushes only its own."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+    return f"redis://127.0.0.1:6379/{number + int(on_postgres)}"
+
+
+SAFEDATA_SCRIPT = str(Path(sys.executable).with_name("safedata"))
+"""The installed ``safedata`` console script."""
+
+
+def run_script(
+    cwd: Path, *args: str, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``safedata *args`` in ``cwd`` with no environment but ``PATH``, ``HF_HUB_OFFLINE``
+    and ``env``: the database is found only as ``env`` says."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run(
+        [SAFEDATA_SCRIPT, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Path:
+    """An empty working folder outside the repository."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    assert Path(__file__).resolve().parents[1] not in folder.parents
+    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,15 +7,12 @@ create nothing: no SQLite file, no ``./var``, no output folder.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = str(Path(sys.executable).with_name("safedata"))
+from tests.conftest import SAFEDATA_SCRIPT as SCRIPT
+from tests.conftest import run_script as run
 
 DATABASE_COMMANDS = [
     ("export", "sft", "--out", "x"),
@@ -25,28 +22,6 @@ DATABASE_COMMANDS = [
     ("demo", "load"),
     ("demo", "clear"),
 ]
-
-
-@pytest.fixture
-def elsewhere(tmp_path: Path) -> Path:
-    """An empty working folder outside the repository."""
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    assert ROOT not in folder.parents
-    return folder
-
-
-def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HF_HUB_OFFLINE": "1", **env}
-    return subprocess.run(
-        [SCRIPT, *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:

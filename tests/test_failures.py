@@ -5,7 +5,6 @@ restart once the database is back. A PostgreSQL of the test's own is stopped mid
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.faults.site import production_env
 from tests.private_postgres import PrivatePostgres, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,23 +55,6 @@ class Site:
         return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def _env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "s" + os.urandom(32).hex(),
-        "IP_HASH_SALT": os.urandom(24).hex(),
-        "SAFEDATA_DATA_DIR": str(tmp_path / "var"),
-        "LOG_JSON": "true",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-    for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_COOKIES_AND_HTTPS"):
-        env.pop(name, None)
-    return env
-
-
 def _wait(site: Site, path: str, status: int, seconds: float) -> float:
     started = time.monotonic()
     while True:
@@ -90,7 +73,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     postgres = PrivatePostgres().init()
     postgres.start()
     postgres.create_database("safedata")
-    env = _env(tmp_path, postgres.url("safedata"))
+    env = production_env(tmp_path / "var", postgres.url("safedata"))
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import redis
 from django.test import Client
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, redis_test_url
 from tests.private_postgres import free_port
 
 from safedata.documents.models import Document
 from safedata.settings import cache_settings
 
-REDIS_URL = "redis://127.0.0.1:6379/7"
+REDIS_URL = redis_test_url(7)
 
 
 @pytest.fixture

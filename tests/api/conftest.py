@@ -37,16 +37,6 @@ def uploader_token(uploader: User, issue_token: Callable[[User], str]) -> str:
 
 
 @pytest.fixture
-def revoked_token(member: User) -> str:
-    from django.utils import timezone
-
-    token, raw = ApiToken.issue(member, "old")
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    return raw
-
-
-@pytest.fixture
 def post_json(client: Client) -> Callable[..., Any]:
     """POST a JSON body; ``token`` adds the bearer header, ``csrf`` the X-CSRFToken header."""
 
@@ -66,3 +56,14 @@ def post_json(client: Client) -> Callable[..., Any]:
         return caller.post(url, json.dumps(body), content_type="application/json", headers=headers)
 
     return post
+
+
+def code_of(response: Any) -> str:
+    """The ``error.code`` of a JSON error response."""
+    return str(response.json()["error"]["code"])
+
+
+def assert_refused(response: Any, status: int, code: str) -> None:
+    """``response`` is the JSON error ``code`` with ``status``."""
+    assert response.status_code == status, response.content[:300]
+    assert code_of(response) == code

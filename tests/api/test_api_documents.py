@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.api.conftest import assert_refused
 
 from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
@@ -19,10 +20,6 @@ TEXT = "How to rotate database credentials without downtime, step by step."
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def code_of(response: Any) -> str:
-    return str(response.json()["error"]["code"])
 
 
 def hide(document: Document) -> None:
@@ -85,8 +82,7 @@ def test_duplicate_of_withdrawn_document_is_409(
 ) -> None:
     hide(document)
     response = post_json(URL, {"text": document.text}, token=member_token)
-    assert response.status_code == 409
-    assert code_of(response) == "duplicate_unavailable"
+    assert_refused(response, 409, "duplicate_unavailable")
     assert TEXT not in response.content.decode()
 
 
@@ -95,8 +91,7 @@ def test_session_upload_needs_csrf(
 ) -> None:
     client.force_login(member)
     refused = post_json(URL, {"text": TEXT})
-    assert refused.status_code == 403
-    assert code_of(refused) == "csrf_failed"
+    assert_refused(refused, 403, "csrf_failed")
     assert not Document.objects.exists()
     accepted = post_json(URL, {"text": TEXT}, csrf=True)
     assert accepted.status_code == 201
@@ -116,15 +111,13 @@ def test_malformed_authorization_is_401(client: Client, db: None, header: str) -
 
 def test_anonymous_upload_is_401(post_json: Callable[..., Any], db: None) -> None:
     response = post_json(URL, {"text": TEXT}, csrf=True)
-    assert response.status_code == 401
-    assert code_of(response) == "unauthorized"
+    assert_refused(response, 401, "unauthorized")
     assert not Document.objects.exists()
 
 
 def test_revoked_token_upload_is_401(post_json: Callable[..., Any], revoked_token: str) -> None:
     response = post_json(URL, {"text": TEXT}, token=revoked_token)
-    assert response.status_code == 401
-    assert code_of(response) == "invalid_token"
+    assert_refused(response, 401, "invalid_token")
     assert not Document.objects.exists()
 
 
@@ -154,8 +147,7 @@ def test_malformed_json_is_400(client: Client, member_token: str) -> None:
     response = client.post(
         URL, "{not json", content_type="application/json", headers=auth(member_token)
     )
-    assert response.status_code == 400
-    assert code_of(response) == "invalid_json"
+    assert_refused(response, 400, "invalid_json")
 
 
 def test_text_over_character_limit_is_413(
@@ -163,8 +155,7 @@ def test_text_over_character_limit_is_413(
 ) -> None:
     settings.SAFEDATA_MAX_DOCUMENT_CHARS = 100
     response = post_json(URL, {"text": "x" * 101}, token=member_token)
-    assert response.status_code == 413
-    assert code_of(response) == "payload_too_large"
+    assert_refused(response, 413, "payload_too_large")
     assert post_json(URL, {"text": "y" * 100}, token=member_token).status_code == 201
 
 
@@ -182,8 +173,7 @@ def test_non_json_body_is_415(client: Client, member_token: str, content_type: s
     response = client.post(
         URL, json.dumps({"text": TEXT}), content_type=content_type, headers=auth(member_token)
     )
-    assert response.status_code == 415
-    assert code_of(response) == "unsupported_media_type"
+    assert_refused(response, 415, "unsupported_media_type")
     assert not Document.objects.exists()
 
 
@@ -235,8 +225,7 @@ def test_hidden_document_is_404_for_everyone_but_uploader_and_moderators(
         client.force_login(request.getfixturevalue(persona))
     hide(document)
     response = client.get(f"{URL}/{document.pk}")
-    assert response.status_code == 404
-    assert code_of(response) == "not_found"
+    assert_refused(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("persona", ["uploader", "moderator"])
@@ -255,8 +244,7 @@ def test_token_reads_and_revoked_token_is_refused(
 ) -> None:
     assert client.get(f"{URL}/{document.pk}", headers=auth(member_token)).status_code == 200
     refused = client.get(f"{URL}/{document.pk}", headers=auth(revoked_token))
-    assert refused.status_code == 401
-    assert code_of(refused) == "invalid_token"
+    assert_refused(refused, 401, "invalid_token")
 
 
 @pytest.mark.parametrize("document_id", ["999999", "abc", "99999999999999999999"])
@@ -342,8 +330,7 @@ def test_cursor_walks_every_document_once_despite_inserts(
 def test_bad_cursor_is_400(client: Client, db: None, cursor: str) -> None:
     # The last one is a valid cursor for sort=score, used with sort=recent.
     response = client.get(URL, {"cursor": cursor})
-    assert response.status_code == 400
-    assert code_of(response) == "invalid_cursor"
+    assert_refused(response, 400, "invalid_cursor")
 
 
 def test_list_with_revoked_token_is_401(client: Client, revoked_token: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.api.conftest import assert_refused
 
 from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
@@ -19,10 +20,6 @@ from safedata.voting.models import Vote
 def url(document: Document | int) -> str:
     pk = document if isinstance(document, int) else document.pk
     return f"/api/v1/documents/{pk}/vote"
-
-
-def code_of(response: Any) -> str:
-    return str(response.json()["error"]["code"])
 
 
 def tallies(document: Document) -> tuple[int, int, int, int]:
@@ -39,8 +36,7 @@ def test_anonymous_vote_without_csrf_is_403(
     post_json: Callable[..., Any], document: Document
 ) -> None:
     response = post_json(url(document), {"rating": "great"})
-    assert response.status_code == 403
-    assert code_of(response) == "csrf_failed"
+    assert_refused(response, 403, "csrf_failed")
     assert not Vote.objects.exists()
     assert tallies(document) == (0, 0, 0, 0)
 
@@ -114,12 +110,10 @@ def test_uploader_cannot_vote_on_own_document(
     document: Document,
 ) -> None:
     by_token = post_json(url(document), {"rating": "great"}, token=uploader_token)
-    assert by_token.status_code == 403
-    assert code_of(by_token) == "own_document"
+    assert_refused(by_token, 403, "own_document")
     client.force_login(uploader)
     by_session = post_json(url(document), {"rating": "great"}, csrf=True)
-    assert by_session.status_code == 403
-    assert code_of(by_session) == "own_document"
+    assert_refused(by_session, 403, "own_document")
     assert not Vote.objects.exists()
     assert tallies(document) == (0, 0, 0, 0)
 
@@ -128,8 +122,7 @@ def test_revoked_token_vote_is_401_not_anonymous(
     post_json: Callable[..., Any], revoked_token: str, document: Document
 ) -> None:
     response = post_json(url(document), {"rating": "great"}, token=revoked_token, csrf=True)
-    assert response.status_code == 401
-    assert code_of(response) == "invalid_token"
+    assert_refused(response, 401, "invalid_token")
     assert not Vote.objects.exists()
 
 
@@ -140,8 +133,7 @@ def test_vote_on_hidden_or_unknown_document_is_404(
     document.save(update_fields=["visibility"])
     for target in (document, 987654):
         response = post_json(url(target), {"rating": "great"}, token=member_token)
-        assert response.status_code == 404
-        assert code_of(response) == "not_found"
+        assert_refused(response, 404, "not_found")
     assert not Vote.objects.exists()
 
 
@@ -186,8 +178,7 @@ def test_rate_limited_voter_gets_429_with_retry_after(
     for document in documents[:3]:
         assert post_json(url(document), {"rating": "great"}, token=member_token).status_code == 200
     response = post_json(url(documents[3]), {"rating": "great"}, token=member_token)
-    assert response.status_code == 429
-    assert code_of(response) == "rate_limited"
+    assert_refused(response, 429, "rate_limited")
     assert 1 <= int(response["Retry-After"]) <= 3600
     assert Vote.objects.count() == 3
 

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from hypothesis import HealthCheck, settings
+from tests.schema_checks import api_schema, call_and_validate, examples
 
 from safedata.accounts.models import ApiToken, User
 
@@ -25,19 +23,9 @@ _REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "4
 # one's own upload (403), an id with no visible document (404), the text of a withdrawn
 # document (409), a removed one (410), text longer than MAX_DOCUMENT_CHARS (413).
 _ACCEPTED = ["200", "201", "400", "403", "404", "409", "410", "413"]
-_CONFIG = schemathesis.Config.from_dict(
-    {
-        "checks": {
-            "negative_data_rejection": {"expected-statuses": _REJECTIONS},
-            "positive_data_acceptance": {"expected-statuses": _ACCEPTED},
-        }
-    }
-)
 
 # The operations of this part (documents, votes, CSRF); each part tests its own routers.
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler(), config=_CONFIG).include(
-    path_regex=r"^/api/v1/(documents|csrf)"
-)
+schema = api_schema(r"^/api/v1/(documents|csrf)", rejections=_REJECTIONS, accepted=_ACCEPTED)
 
 
 @pytest.fixture
@@ -48,10 +36,6 @@ def member_token(in_process: None, member: User, make_document: Callable[..., An
 
 
 @schema.parametrize()
-@settings(
-    max_examples=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(50)
 def test_api_conforms_to_its_schema(case: Any, member_token: str) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {member_token}"})
+    call_and_validate(case, member_token)

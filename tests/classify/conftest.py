@@ -121,22 +121,37 @@ def safedata_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "safedata.cli"]
 
 
+def run_safedata(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run ``safedata`` with arguments in a subprocess; returns the completed process."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [*safedata_command(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=300,
+    )
+
+
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``safedata`` with arguments in a subprocess; returns the completed process."""
+    """``run_safedata``."""
+    return run_safedata
 
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src")}
-        return subprocess.run(
-            [*safedata_command(), *map(str, args)],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-            timeout=300,
-        )
 
-    return run
+CLI_SMALL_MODEL = ["--param", "bucket=20000", "--param", "dim=16", "--quick", "--folds", "2"]
+"""``SMALL_MODEL`` as ``safedata train`` options."""
+
+
+@pytest.fixture(scope="session")
+def trained_by_cli(
+    training_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One ``safedata train`` of ``training_file`` (progress shown): its process and model
+    folder, which tests read and never change."""
+    out = tmp_path_factory.mktemp("cli-model") / "m"
+    return run_safedata("train", "--data", training_file, "--out", out, *CLI_SMALL_MODEL), out
 
 
 @pytest.fixture
@@ -149,3 +164,14 @@ def corpus() -> Callable[..., list[Record]]:
 def save_records() -> Callable[..., Path]:
     """The ``write_records`` helper."""
     return write_records
+
+
+@pytest.fixture
+def corpus_file(tmp_path: Path) -> Callable[..., Path]:
+    """``corpus_file(name, count, fmt, **options)``: ``make_records(count, **options)``
+    written to ``tmp_path / name`` (Parquet unless ``fmt`` says otherwise)."""
+
+    def write(name: str, count: int, fmt: str = "parquet", **options: Any) -> Path:
+        return write_records(tmp_path / name, make_records(count, **options), fmt)
+
+    return write

@@ -30,12 +30,9 @@ def test_missing_extra_names_the_pip_command() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["static", "embed", "blend"])
 def test_embedding_backend_trains_saves_and_loads(
-    backend: str,
-    tmp_path: Path,
-    corpus: Callable[..., list[Record]],
-    save_records: Callable[..., Path],
+    backend: str, tmp_path: Path, corpus_file: Callable[..., Path]
 ) -> None:
-    data = save_records(tmp_path / "d.parquet", corpus(45))
+    data = corpus_file("d.parquet", 45)
     out = tmp_path / backend
     metrics = train(data, out, TrainOptions(backend=backend, quick=True, folds=2))
     assert metrics["cross_validation"]["documents"] == 45

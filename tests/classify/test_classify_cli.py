@@ -11,22 +11,29 @@ from pathlib import Path
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
-
-from safedata.records import Record
+from tests.classify.conftest import CLI_SMALL_MODEL
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-SMALL = ["--param", "bucket=20000", "--param", "dim=16", "--quick", "--folds", "2"]
+Trained = tuple[subprocess.CompletedProcess[str], Path]
+
+
+def score(
+    cli: Cli, model: Path, *inputs: Path, out: Path, options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``safedata score`` of ``inputs`` with ``model`` into ``out``."""
+    each_input = [arg for path in inputs for arg in ("--input", path)]
+    return cli("score", "--model", model, *each_input, "--output", out, *options)
 
 
 @pytest.mark.slow
 def test_train_evaluate_score_through_the_entry_point(
-    cli: Cli, training_file: Path, tmp_path: Path
+    cli: Cli, trained_by_cli: Trained, training_file: Path, tmp_path: Path
 ) -> None:
-    trained = cli("train", "--data", training_file, "--out", tmp_path / "m", *SMALL)
+    trained, model = trained_by_cli
     assert trained.returncode == 0, trained.stderr
     assert "macro-F1" in trained.stdout
     evaluated = cli(
-        "evaluate", "--model", tmp_path / "m", "--data", training_file, "--out", tmp_path / "eval"
+        "evaluate", "--model", model, "--data", training_file, "--out", tmp_path / "eval"
     )
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
@@ -35,15 +42,7 @@ def test_train_evaluate_score_through_the_entry_point(
     (tmp_path / "in.jsonl").write_text(
         '{"id": 1, "text": "explain learn clear guide"}\n{"id": 2}\n'
     )
-    scored = cli(
-        "score",
-        "--model",
-        tmp_path / "m",
-        "--input",
-        tmp_path / "in.jsonl",
-        "--output",
-        tmp_path / "out",
-    )
+    scored = score(cli, model, tmp_path / "in.jsonl", out=tmp_path / "out")
     assert scored.returncode == 0, scored.stderr
     assert "1 documents scored, 1 without text skipped" in scored.stdout
     assert "docs/s" in scored.stderr
@@ -62,13 +61,8 @@ def assert_fails(result: subprocess.CompletedProcess[str], message: str) -> None
     assert "Traceback" not in result.stderr
 
 
-def test_empty_training_set(
-    cli: Cli,
-    tmp_path: Path,
-    corpus: Callable[..., list[Record]],
-    save_records: Callable[..., Path],
-) -> None:
-    data = save_records(tmp_path / "d.parquet", corpus(12, status="needs_votes"))
+def test_empty_training_set(cli: Cli, tmp_path: Path, corpus_file: Callable[..., Path]) -> None:
+    data = corpus_file("d.parquet", 12, status="needs_votes")
     result = cli("train", "--data", data, "--out", tmp_path / "m")
     assert_fails(result, "no settled documents to train on (12 documents read")
     assert not (tmp_path / "m").exists()
@@ -76,12 +70,9 @@ def test_empty_training_set(
 
 
 def test_single_class_training_set(
-    cli: Cli,
-    tmp_path: Path,
-    corpus: Callable[..., list[Record]],
-    save_records: Callable[..., Path],
+    cli: Cli, tmp_path: Path, corpus_file: Callable[..., Path]
 ) -> None:
-    data = save_records(tmp_path / "d.jsonl", corpus(12, labels=("great",)), "jsonl")
+    data = corpus_file("d.jsonl", 12, "jsonl", labels=("great",))
     result = cli("train", "--data", data, "--out", tmp_path / "m")
     assert_fails(result, "training needs at least two labels")
     assert not (tmp_path / "m").exists()
@@ -98,15 +89,7 @@ def test_training_data_in_the_wrong_format(cli: Cli, tmp_path: Path) -> None:
 
 def test_missing_model_folder(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_text('{"text": "x"}\n')
-    result = cli(
-        "score",
-        "--model",
-        tmp_path / "nope",
-        "--input",
-        tmp_path / "in.jsonl",
-        "--output",
-        tmp_path / "out",
-    )
+    result = score(cli, tmp_path / "nope", tmp_path / "in.jsonl", out=tmp_path / "out")
     assert_fails(result, "no such model folder")
     assert not (tmp_path / "out").exists()
 
@@ -125,15 +108,7 @@ def test_corrupt_model_folder(
 ) -> None:
     damage(model_copy)
     (tmp_path / "in.jsonl").write_text('{"text": "x"}\n')
-    result = cli(
-        "score",
-        "--model",
-        model_copy,
-        "--input",
-        tmp_path / "in.jsonl",
-        "--output",
-        tmp_path / "out",
-    )
+    result = score(cli, model_copy, tmp_path / "in.jsonl", out=tmp_path / "out")
     assert_fails(result, message)
     assert not (tmp_path / "out").exists()
 
@@ -157,27 +132,17 @@ def test_bad_score_input(
     cli: Cli, model_dir: Path, tmp_path: Path, name: str, content: bytes, message: str
 ) -> None:
     (tmp_path / name).write_bytes(content)
-    result = cli(
-        "score", "--model", model_dir, "--input", tmp_path / name, "--output", tmp_path / "out"
-    )
+    result = score(cli, model_dir, tmp_path / name, out=tmp_path / "out")
     assert_fails(result, message)
     assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_and_missing_inputs(cli: Cli, model_dir: Path, tmp_path: Path) -> None:
-    result = cli(
-        "score",
-        "--model",
-        model_dir,
-        "--input",
-        tmp_path / "missing.jsonl",
-        "--output",
-        tmp_path / "out",
-    )
+    result = score(cli, model_dir, tmp_path / "missing.jsonl", out=tmp_path / "out")
     assert_fails(result, "no such file, folder or matching path")
     dangling = tmp_path / "gone.jsonl"
     dangling.symlink_to(tmp_path / "deleted.jsonl")
-    result = cli("score", "--model", model_dir, "--input", dangling, "--output", tmp_path / "out")
+    result = score(cli, model_dir, dangling, out=tmp_path / "out")
     assert_fails(result, "gone.jsonl: cannot read")
     assert not (tmp_path / "out").exists()
 
@@ -198,8 +163,8 @@ TRAIN_STAGES = [
 
 
 @pytest.mark.slow
-def test_train_shows_each_stage_in_order(cli: Cli, training_file: Path, tmp_path: Path) -> None:
-    result = cli("train", "--data", training_file, "--out", tmp_path / "m", *SMALL)
+def test_train_shows_each_stage_in_order(trained_by_cli: Trained) -> None:
+    result, _ = trained_by_cli
     assert result.returncode == 0, result.stderr
     positions = [result.stderr.find(stage) for stage in TRAIN_STAGES]
     assert -1 not in positions, result.stderr
@@ -210,7 +175,9 @@ def test_train_shows_each_stage_in_order(cli: Cli, training_file: Path, tmp_path
 
 @pytest.mark.slow
 def test_train_no_progress_hides_the_stages(cli: Cli, training_file: Path, tmp_path: Path) -> None:
-    result = cli("train", "--data", training_file, "--out", tmp_path / "m", *SMALL, "--no-progress")
+    result = cli(
+        "train", "--data", training_file, "--out", tmp_path / "m", *CLI_SMALL_MODEL, "--no-progress"
+    )
     assert result.returncode == 0, result.stderr
     assert "model written to" in result.stdout
     assert not any(stage in result.stderr for stage in TRAIN_STAGES), result.stderr
@@ -222,12 +189,14 @@ def test_score_shows_the_total_of_a_parquet_input(
     texts = ["explain learn clear guide"] * 6 + [""]
     table = pa.table({"id": [str(i) for i in range(7)], "text": texts})
     pq.write_table(table, tmp_path / "in.parquet", row_group_size=3)
-    args = ["score", "--model", model_dir, "--input", tmp_path / "in.parquet", "--batch-size", "2"]
-    result = cli(*args, "--output", tmp_path / "out")
+    inputs = (model_dir, tmp_path / "in.parquet")
+    result = score(cli, *inputs, out=tmp_path / "out", options=("--batch-size", "2"))
     assert result.returncode == 0, result.stderr
     assert "6 documents scored, 1 without text skipped" in result.stdout
     assert "7/7" in result.stderr
-    quiet = cli(*args, "--output", tmp_path / "quiet", "--no-progress")
+    quiet = score(
+        cli, *inputs, out=tmp_path / "quiet", options=("--batch-size", "2", "--no-progress")
+    )
     assert quiet.returncode == 0, quiet.stderr
     assert "scoring" not in quiet.stderr
 
@@ -235,16 +204,8 @@ def test_score_shows_the_total_of_a_parquet_input(
 def test_score_of_jsonl_counts_without_a_total(cli: Cli, model_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "explain learn"}\n' * 3)
     pq.write_table(pa.table({"text": ["explain"]}), tmp_path / "in.parquet")
-    result = cli(
-        "score",
-        "--model",
-        model_dir,
-        "--input",
-        tmp_path / "in.jsonl",
-        "--input",
-        tmp_path / "in.parquet",
-        "--output",
-        tmp_path / "out",
+    result = score(
+        cli, model_dir, tmp_path / "in.jsonl", tmp_path / "in.parquet", out=tmp_path / "out"
     )
     assert result.returncode == 0, result.stderr
     assert "4 docs" in result.stderr

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import timezone
 
 from safedata.accounts.models import ApiToken
 from safedata.consensus import Counts, compute
@@ -19,10 +18,8 @@ Rate = Callable[..., Document]
 
 
 @pytest.fixture(autouse=True)
-def snapshot_dir(settings: Any, tmp_path: Path) -> Path:
+def _own_snapshot_dir(snapshot_dir: Path) -> None:
     """Every test publishes into its own folder."""
-    settings.SAFEDATA_SNAPSHOT_DIR = tmp_path / "snapshots"
-    return Path(settings.SAFEDATA_SNAPSHOT_DIR)
 
 
 @pytest.fixture
@@ -83,11 +80,3 @@ def member_token(member: Any) -> str:
 @pytest.fixture
 def moderator_token(moderator: Any) -> str:
     return ApiToken.issue(moderator, "tests")[1]
-
-
-@pytest.fixture
-def revoked_token(member: Any) -> str:
-    token, raw = ApiToken.issue(member, "revoked")
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    return raw

@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from hypothesis import HealthCheck, settings
+from tests.schema_checks import api_schema, call_and_validate, examples
 
 from safedata.accounts.models import ApiToken
 
@@ -21,16 +19,8 @@ _REJECTIONS = ["400", "401", "403", "404", "405", "409", "415", "422"]
 # the accepted values): valid by the schema, a bad one is a documented 400. A version or
 # file name that names nothing is a 404; publishing is staff-only (403).
 _ACCEPTED = ["200", "201", "206", "400", "403", "404", "409", "416"]
-_CONFIG = schemathesis.Config.from_dict(
-    {
-        "checks": {
-            "negative_data_rejection": {"expected-statuses": _REJECTIONS},
-            "positive_data_acceptance": {"expected-statuses": _ACCEPTED},
-        }
-    }
-)
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler(), config=_CONFIG).include(
-    path_regex=r"^/api/v1/(dataset|snapshots|exports)"
+schema = api_schema(
+    r"^/api/v1/(dataset|snapshots|exports)", rejections=_REJECTIONS, accepted=_ACCEPTED
 )
 
 
@@ -43,10 +33,6 @@ def member_token(in_process: None, member: Any, corpus: dict[str, Any]) -> str:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(25)
 def test_dataset_api_conforms_to_its_schema(case: Any, member_token: str) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {member_token}"})
+    call_and_validate(case, member_token)

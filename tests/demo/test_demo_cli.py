@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import run_script
 
 from safedata.demo.sample import SAMPLE
 from safedata.documents.models import Document
@@ -16,29 +15,11 @@ from safedata.voting.identity import Voter
 from safedata.voting.models import Vote
 from safedata.voting.services import cast_vote
 
-SCRIPT = str(Path(sys.executable).with_name("safedata"))
-
 
 @pytest.fixture
-def demo(database_url: str, tmp_path: Path) -> Any:
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DATABASE_URL": database_url,
-        "HF_HUB_OFFLINE": "1",
-    }
-
+def demo(database_url: str, elsewhere: Path) -> Any:
     def invoke(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SCRIPT, "demo", *args],
-            cwd=elsewhere,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=180,
-        )
+        return run_script(elsewhere, "demo", *args, timeout=180, DATABASE_URL=database_url)
 
     return invoke
 

@@ -69,3 +69,23 @@ def htmx_headers() -> Callable[..., dict[str, str]]:
         return {"X-CSRFToken": csrf(client), "HX-Request": "true", **extra}
 
     return headers
+
+
+@pytest.fixture
+def second_upload_in_a_minute(
+    settings: Any, client_for: Callable[[Any], Client], member: Any
+) -> Callable[..., Any]:
+    """Uploads limited to one a minute. ``send(upload, first, second, accepted)`` calls
+    ``upload(client, content)`` twice with one member's client: the first is answered
+    ``accepted``, the second the friendly 429, which it returns."""
+    settings.SAFEDATA_UPLOAD_RATE_LIMIT = "1/m"
+
+    def send(upload: Callable[[Client, Any], Any], first: Any, second: Any, accepted: int) -> Any:
+        client = client_for(member)
+        assert upload(client, first).status_code == accepted
+        response = upload(client, second)
+        assert response.status_code == 429
+        assert "You are uploading too fast" in response.content.decode()
+        return response
+
+    return send

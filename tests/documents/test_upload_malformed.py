@@ -61,18 +61,22 @@ FORM_CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+@pytest.fixture
+def limited_member(client_for: Callable[[Any], Client], member: Any, small_limits: Any) -> Client:
+    """A member's client, under the small limits."""
+    return client_for(member)
+
+
 @pytest.mark.parametrize(
     ("fields", "message"), [c[1:] for c in FORM_CASES], ids=[c[0] for c in FORM_CASES]
 )
 def test_malformed_single_upload_is_refused(
-    client_for: Callable[[Any], Client],
-    member: Any,
-    small_limits: Any,
+    limited_member: Client,
     post_upload: Callable[..., Any],
     fields: dict[str, Any],
     message: str,
 ) -> None:
-    response = post_upload(client_for(member), **fields)
+    response = post_upload(limited_member, **fields)
     assert response.status_code == 400
     assert message in unescape(response.content.decode())
     assert 'class="field-error"' in response.content.decode()
@@ -81,12 +85,10 @@ def test_malformed_single_upload_is_refused(
 
 
 def test_file_over_the_byte_limit_is_413(
-    client_for: Callable[[Any], Client],
-    member: Any,
-    small_limits: Any,
+    limited_member: Client,
     post_upload: Callable[..., Any],
 ) -> None:
-    response = post_upload(client_for(member), file=txt(b"y" * 4097))
+    response = post_upload(limited_member, file=txt(b"y" * 4097))
     assert response.status_code == 413
     assert "Too large: 4,097 bytes; the limit is 4,096 bytes." in response.content.decode()
     assert not Document.objects.exists()
@@ -126,14 +128,12 @@ LINE_CASES: list[tuple[str, bytes, str]] = [
     ("line", "reason"), [c[1:] for c in LINE_CASES], ids=[c[0] for c in LINE_CASES]
 )
 def test_malformed_bulk_line_is_reported_and_not_stored(
-    client_for: Callable[[Any], Client],
-    member: Any,
-    small_limits: Any,
+    limited_member: Client,
     post_bulk: Callable[..., Any],
     line: bytes,
     reason: str,
 ) -> None:
-    response = post_bulk(client_for(member), b"\n" + line + b"\n")
+    response = post_bulk(limited_member, b"\n" + line + b"\n")
     html = unescape(response.content.decode())
     assert response.status_code == 200
     assert "0 accepted, 0 duplicates, 1 rejected" in html
@@ -166,16 +166,14 @@ FILE_CASES: list[tuple[str, bytes, str, str, int]] = [
     ids=[c[0] for c in FILE_CASES],
 )
 def test_malformed_bulk_file_is_refused_whole(
-    client_for: Callable[[Any], Client],
-    member: Any,
-    small_limits: Any,
+    limited_member: Client,
     post_bulk: Callable[..., Any],
     content: bytes,
     name: str,
     message: str,
     status: int,
 ) -> None:
-    response = post_bulk(client_for(member), content, name=name)
+    response = post_bulk(limited_member, content, name=name)
     assert response.status_code == status
     assert message in unescape(response.content.decode())
     assert not Document.objects.exists()

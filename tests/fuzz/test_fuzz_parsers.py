@@ -20,14 +20,17 @@ LIMITS = Limits(max_bytes=20_000, max_chars=2_000, max_lines=50)
 LICENSES = ("", "CC0-1.0", "CC-BY-4.0")
 
 
+def parsed_or_refused(data: bytes | str) -> tuple[object, str]:
+    """``parse_json(data)`` and no message, or nothing and the message it was refused with."""
+    try:
+        return parse_json(data), ""
+    except JsonInputError as error:
+        return None, error.message
+
+
 @given(json_bodies | st.binary(max_size=300))
 def test_parse_json_returns_a_value_or_its_own_error(data: bytes) -> None:
-    try:
-        value = parse_json(data)
-    except JsonInputError as error:
-        refused = error.message
-    else:
-        refused = ""
+    value, refused = parsed_or_refused(data)
     if refused:
         return
     assert value == json.loads(data.decode("utf-8")) or value != value  # NaN is not itself
@@ -37,12 +40,7 @@ def test_parse_json_returns_a_value_or_its_own_error(data: bytes) -> None:
 @given(json_values)
 def test_parse_json_reads_what_json_writes(value: object) -> None:
     data = json.dumps(value)
-    try:
-        parsed = parse_json(data)
-    except JsonInputError as error:
-        refused = error.message
-    else:
-        refused = ""
+    parsed, refused = parsed_or_refused(data)
     if refused:
         assert "lone surrogate" in refused  # the only valid JSON we refuse
         return

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -26,11 +25,9 @@ CLEAN_TEXT = "A plain paragraph about gardening: water the tomatoes early in the
 
 
 @pytest.fixture(autouse=True)
-def snapshot_dir(settings: Any, tmp_path: Path) -> Path:
-    """Fresh rate limits, and every test publishes snapshots into its own folder."""
-    cache.clear()
-    settings.SAFEDATA_SNAPSHOT_DIR = tmp_path / "snapshots"
-    return Path(settings.SAFEDATA_SNAPSHOT_DIR)
+def _own_snapshot_dir(snapshot_dir: Path) -> None:
+    """Every test publishes snapshots into its own folder (rate limits start fresh: see
+    ``_fresh_cache``)."""
 
 
 @pytest.fixture
@@ -89,6 +86,11 @@ def token_for(user: User) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def post_as(user: User, path: str, body: dict[str, Any]) -> Any:
+    """POST ``body`` as JSON to ``path`` with a new bearer token of ``user``'s."""
+    return Client().post(path, body, content_type="application/json", **bearer(token_for(user)))
 
 
 def signed_in(user: User) -> Client:

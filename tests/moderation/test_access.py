@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.moderation.conftest import bearer, token_for
+from tests.moderation.conftest import bearer, post_as, token_for
 
 from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
@@ -152,12 +152,7 @@ def test_moderators_and_staff_cannot_be_suspended(
     target: str, moderator: User, request: pytest.FixtureRequest
 ) -> None:
     user: User = request.getfixturevalue(target)
-    response = Client().post(
-        f"/api/v1/moderation/users/{user.pk}/suspend",
-        {"reason": "x"},
-        content_type="application/json",
-        **bearer(token_for(moderator)),
-    )
+    response = post_as(moderator, f"/api/v1/moderation/users/{user.pk}/suspend", {"reason": "x"})
     assert response.status_code == 403
     user.refresh_from_db()
     assert user.suspended_at is None

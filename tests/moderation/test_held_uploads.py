@@ -16,6 +16,7 @@ from tests.moderation.conftest import (
     CLEAN_TEXT,
     EMAIL_TEXT,
     bearer,
+    post_as,
     rate_great,
     signed_in,
     token_for,
@@ -217,23 +218,13 @@ def test_uploader_asks_for_review_once(held: Document, uploader: User, member: U
 
 
 def test_api_upload_answers_held_with_findings(uploader: User) -> None:
-    response = Client().post(
-        "/api/v1/documents",
-        {"text": CARD_TEXT},
-        content_type="application/json",
-        **bearer(token_for(uploader)),
-    )
+    response = post_as(uploader, "/api/v1/documents", {"text": CARD_TEXT})
     assert response.status_code == 201
     body = response.json()
     assert body["visibility"] == "held"
     assert body["findings"][0]["check"] == "pii.payment_card"
     assert body["findings"][0]["severity"] == "high"
-    clean = Client().post(
-        "/api/v1/documents",
-        {"text": CLEAN_TEXT},
-        content_type="application/json",
-        **bearer(token_for(uploader)),
-    )
+    clean = post_as(uploader, "/api/v1/documents", {"text": CLEAN_TEXT})
     assert clean.json()["visibility"] == "visible"
     assert clean.json()["findings"] == []
 

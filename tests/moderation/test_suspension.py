@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.moderation.conftest import CLEAN_TEXT, bearer, signed_in, token_for
+from tests.moderation.conftest import CLEAN_TEXT, bearer, post_as, signed_in, token_for
 
 from safedata.accounts.models import User
 from safedata.audit.models import AuditEntry
@@ -42,11 +42,10 @@ def test_suspend_hides_uploads_and_takes_votes_out_then_reinstate_restores(
     rated.refresh_from_db()
     assert (rated.votes_unsafe, rated.votes_great, rated.votes_total) == (1, 1, 2)
 
-    response = Client().post(
+    response = post_as(
+        moderator,
         f"/api/v1/moderation/users/{spammer.pk}/suspend",
         {"reason": "Vote manipulation."},
-        content_type="application/json",
-        **bearer(token_for(moderator)),
     )
     assert response.status_code == 200
     spammer.refresh_from_db()

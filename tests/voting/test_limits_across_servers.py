@@ -16,6 +16,7 @@ import pytest
 import redis
 import requests
 from django.test import Client
+from tests.conftest import redis_test_url
 from tests.private_postgres import free_port
 
 from safedata.accounts.models import ApiToken, User
@@ -25,7 +26,7 @@ from safedata.voting.models import Vote
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_test_url(9)
 PASSWORD = "a-long-enough-passphrase"
 
 

@@ -78,29 +78,22 @@ def test_a_reviewer_who_rated_everything_is_thanked(
 def test_progress_counts_this_session_the_total_and_what_is_waiting(
     member: User, make_document: Callable[..., Any]
 ) -> None:
+    def progress(client: Client) -> tuple[str, str, str]:
+        shown = counts(client.get("/review/").content.decode())
+        assert shown.keys() == {"reviewed this session", "in total", "waiting"}
+        return shown["reviewed this session"], shown["in total"], shown["waiting"]
+
     documents = [make_document() for _ in range(4)]
     client = Client()
     client.force_login(member)
-    assert counts(client.get("/review/").content.decode()) == {
-        "reviewed this session": "0",
-        "in total": "0",
-        "waiting": "4",
-    }
+    assert progress(client) == ("0", "0", "4")
     for document in documents[:2]:
         client.post(f"/review/{document.pk}/vote/", {"rating": "neutral"})
-    assert counts(client.get("/review/").content.decode()) == {
-        "reviewed this session": "2",
-        "in total": "2",
-        "waiting": "2",
-    }
+    assert progress(client) == ("2", "2", "2")
     # A new session (signed in again) starts its own count; the total stays.
     again = Client()
     again.force_login(member)
-    assert counts(again.get("/review/").content.decode()) == {
-        "reviewed this session": "0",
-        "in total": "2",
-        "waiting": "2",
-    }
+    assert progress(again) == ("0", "2", "2")
 
 
 def test_waiting_is_counted_up_to_a_cap(

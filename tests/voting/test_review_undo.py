@@ -64,25 +64,27 @@ def test_undo_without_javascript_redirects_to_that_document(
     assert not Vote.objects.exists()
 
 
+def assert_undo_refused(reviewer: Client, document: int, status: int, message: str) -> None:
+    """The reviewer's undo of ``document`` is refused and its one vote stays."""
+    response = reviewer.post(f"/review/{document}/undo/", headers=htmx(reviewer))
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert Vote.objects.filter(document_id=document).count() == 1
+
+
 def test_undo_takes_back_only_your_own_vote(reviewer: Client, two: list[Any]) -> None:
     first = two[0].pk
     other = Client(enforce_csrf_checks=True)
     other.get("/review/")
     other.post(f"/review/{first}/vote/", {"rating": "great"}, headers=htmx(other))
-    response = reviewer.post(f"/review/{first}/undo/", headers=htmx(reviewer))
-    assert response.status_code == 409
-    assert "no vote of yours" in response.content.decode()
-    assert Vote.objects.filter(document_id=first).count() == 1
+    assert_undo_refused(reviewer, first, 409, "no vote of yours")
 
 
 def test_undo_on_a_removed_document_changes_nothing(reviewer: Client, two: list[Any]) -> None:
     first = two[0].pk
     reviewer.post(f"/review/{first}/vote/", {"rating": "great"}, headers=htmx(reviewer))
     Document.objects.filter(pk=first).update(visibility=Visibility.REMOVED)
-    response = reviewer.post(f"/review/{first}/undo/", headers=htmx(reviewer))
-    assert response.status_code == 404
-    assert "no longer available" in response.content.decode()
-    assert Vote.objects.filter(document_id=first).count() == 1
+    assert_undo_refused(reviewer, first, 404, "no longer available")
 
 
 def test_undo_needs_the_csrf_token(reviewer: Client, two: list[Any]) -> None:
