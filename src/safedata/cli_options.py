@@ -13,7 +13,7 @@ from typing import Any, TypeVar, get_type_hints
 
 import click
 
-from safedata.consensus.base import field_bounds
+from safedata.params import field_bounds
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,8 +15,7 @@ import click
 from safedata.classify.backends import MissingExtraError, backend_names
 from safedata.classify.engines import engine_names
 from safedata.classify.errors import ClassifyError
-from safedata.classify.shards import ScoreOptions
-from safedata.classify.train import LABEL_MODES, TrainOptions
+from safedata.classify.options import LABEL_MODES, ScoreOptions, TrainOptions
 from safedata.cli_options import F, field_option
 from safedata.consensus import LABELS
 from safedata.records import RecordFormatError

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from safedata.classify.errors import InputError
 from safedata.classify.inputs import DocBatch, WorkUnit, read_unit
 from safedata.classify.model import Model
+from safedata.classify.options import ScoreOptions as ScoreOptions
 from safedata.consensus import LABELS, Label
-from safedata.consensus.base import bounded, check_bounds
 from safedata.records.files import AtomicFile, atomic_write
 
 OUTPUT_SCHEMA = pa.schema(
@@ -42,22 +42,6 @@ MODEL_KEY = b"safedata.model"
 STATS_KEY = b"safedata.stats"
 UNIT_KEY = b"safedata.unit"
 RUN_KEY = b"safedata.run"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScoreOptions:
-    """Options of ``safedata score``."""
-
-    text_field: str = "text"
-    id_field: str = "id"
-    batch_size: int = bounded(2048, 1)
-    threshold: float | None = bounded(None, 0, 1)
-    """Keep only documents whose probability of ``keep_label`` is at least this."""
-    keep_label: str = Label.GREAT.value
-    unit_rows: int = bounded(65_536, 1)
-
-    def __post_init__(self) -> None:
-        check_bounds(self)
 
 
 @dataclass(frozen=True, kw_only=True)

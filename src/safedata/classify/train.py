@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,12 @@ from safedata.classify.metrics import (
     fit_decision_rule,
 )
 from safedata.classify.model import CARD_FILE, METRICS_FILE, ModelConfig, write_folder_atomically
+from safedata.classify.options import TrainOptions as TrainOptions
 from safedata.classify.plots import CONFUSION_PNG, RELIABILITY_PNG, confusion_png, reliability_png
 from safedata.consensus import LABELS
-from safedata.consensus.base import bounded, check_bounds
 from safedata.records.neardup import near_duplicate_groups
 
 log = logging.getLogger(__name__)
-LABEL_MODES = ("tune", "hard", "soft")
 FOLD_DUPLICATE_THRESHOLD = 0.7
 """Estimated Jaccard similarity from which two documents must share a fold: lower than the
 SFT export's, since a split that separates copies inflates every metric."""
@@ -50,24 +49,6 @@ Progress = Callable[[str], None]
 
 def no_progress(stage: str) -> None:
     """Report nothing."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainOptions:
-    """How to train; every field has a command-line option."""
-
-    backend: str = "fasttext"
-    folds: int = bounded(5, 2, 20)
-    seed: int = 0
-    labels: str = "tune"
-    """``hard`` consensus labels, ``soft`` vote fractions, or ``tune`` to pick on validation."""
-    params: Params = field(default_factory=dict)
-    """Fixed hyperparameters, excluded from tuning."""
-    quick: bool = False
-    """Try a single candidate instead of the whole grid."""
-
-    def __post_init__(self) -> None:
-        check_bounds(self)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from safedata.consensus import LABELS
-from safedata.consensus.base import lookup
+from safedata.params import lookup
 
 N_LABELS = len(LABELS)
 Params = dict[str, Any]

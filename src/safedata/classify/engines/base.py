@@ -10,7 +10,7 @@ from typing import ClassVar, TypeVar
 from safedata.classify.inputs import WorkUnit
 from safedata.classify.model import Model
 from safedata.classify.shards import ScoreOptions, ShardStats
-from safedata.consensus.base import lookup
+from safedata.params import lookup
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safedata.consensus.base import bounded, check_bounds
+from safedata.params import bounded, check_bounds
 
 MAX_VOTES = 100_000
 
