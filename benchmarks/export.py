@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/export.py --rows 1000000        # the figures in docs
     .venv/bin/python benchmarks/export.py --rows 20000          # quick check
+    .venv/bin/python benchmarks/export.py --rows 200000 --keep /tmp/bench  # reuse the rows
 
 For each backend (SQLite, PostgreSQL) it creates a fresh database, generates
 ``--rows`` documents of about 1 KB (COPY on PostgreSQL, executemany on SQLite),
@@ -12,8 +13,12 @@ measurement:
 - ``download``: ``GET /api/v1/dataset?format=jsonl`` through Django, body consumed;
 - ``baseline``: pyarrow writing the same rows, already in memory, to Parquet (zstd).
 
-It prints rows/s, the ratio to the baseline and the peak RSS of each, and the load
-average before and after (on a shared machine, compare ratios within one run).
+It prints rows/s, the ratio to the baseline, the CPU seconds (user + system, all
+threads) and the peak RSS of each, and the load average before and after (on a
+shared machine, compare ratios within one run). With ``--keep DIR`` the generated
+database stays in DIR (PostgreSQL: a database named after the row count) and a later
+run with the same ``--rows`` measures the same rows again without generating them:
+run it once per version of the code to compare two versions on one data set.
 """
 
 from __future__ import annotations
@@ -147,7 +152,7 @@ def measure_snapshot(rows: int) -> dict[str, Any]:
     from safedata.datasets.services import build_snapshot
 
     started = time.perf_counter()
-    snapshot = build_snapshot(f"bench-{rows}", snapshot_formats=("parquet",))
+    snapshot = build_snapshot(f"bench-{rows}-{time.time_ns()}", snapshot_formats=("parquet",))
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "rows": snapshot.row_count, "bytes": snapshot.total_bytes}
 
@@ -178,7 +183,9 @@ def measure_baseline(rows: int) -> dict[str, Any]:
     from safedata.datasets.services import snapshot_root
     from safedata.records.parquet import PARQUET_OPTIONS, ROW_GROUP_ROWS
 
-    source = snapshot_root() / f"bench-{rows}" / "data" / "documents.parquet"
+    # The snapshot this run just built (with --keep, earlier runs' are there too).
+    built = snapshot_root().glob(f"bench-{rows}-*/data/documents.parquet")
+    source = max(built, key=lambda path: path.stat().st_mtime)
     table = pq.read_table(source).combine_chunks()
     target = Path(tempfile.mkdtemp()) / "baseline.parquet"
     started = time.perf_counter()
@@ -199,8 +206,12 @@ MEASUREMENTS = {
 
 def child(kind: str, rows: int, env: dict[str, str]) -> None:
     _setup(env)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     result = MEASUREMENTS[kind](rows) or {}
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    # Includes what the measurement does outside its timed part (the baseline's read).
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
     print(json.dumps(result))
 
 
@@ -221,23 +232,23 @@ def run_child(kind: str, rows: int, env: dict[str, str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def backend_env(backend: str, workdir: Path, admin_url: str) -> dict[str, str]:
+def backend_env(backend: str, workdir: Path, admin_url: str, db_name: str) -> dict[str, str]:
     env = {"SAFEDATA_DATA_DIR": str(workdir / "data"), "SNAPSHOT_DIR": str(workdir / "snaps")}
     if backend == "postgres":
         import psycopg
 
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
+            conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {db_name}")
+        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + f"/{db_name}"
     return env
 
 
-def _drop_database(admin_url: str) -> None:
+def _drop_database(admin_url: str, db_name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -249,26 +260,48 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
-def bench(backend: str, rows: int, admin_url: str) -> list[dict[str, Any]]:
-    workdir = Path(tempfile.mkdtemp(prefix=f"safedata-bench-{backend}-"))
+def _generated(backend: str, rows: int, admin_url: str, keep: Path | None) -> dict[str, str]:
+    """The environment of a database holding ``rows`` generated documents.
+
+    A fresh one, or with ``keep`` the one a previous run left there (generated now
+    when there is none).
+    """
+    if keep is None:
+        workdir, db_name = Path(tempfile.mkdtemp(prefix=f"safedata-bench-{backend}-")), DB_NAME
+    else:
+        workdir, db_name = keep / f"{backend}-{rows}", f"{DB_NAME}_{rows}"
+        saved = workdir / "env.json"
+        if saved.exists():
+            print(f"{backend}: reusing the {rows:,} documents in {workdir}", flush=True)
+            return dict(json.loads(saved.read_text()))
+        workdir.mkdir(parents=True, exist_ok=True)
+    env = backend_env(backend, workdir, admin_url, db_name)
+    migrate(env)
+    started = time.perf_counter()
+    run_child("generate", rows, env)
+    print(
+        f"{backend}: generated {rows:,} documents in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    if keep is not None:
+        (workdir / "env.json").write_text(json.dumps(env))
+    env["BENCH_WORKDIR"] = str(workdir)
+    return env
+
+
+def bench(backend: str, rows: int, admin_url: str, keep: Path | None) -> list[dict[str, Any]]:
+    env: dict[str, str] = {}
     try:
-        env = backend_env(backend, workdir, admin_url)
-        migrate(env)
-        started = time.perf_counter()
-        run_child("generate", rows, env)
-        print(
-            f"{backend}: generated {rows:,} documents in {time.perf_counter() - started:.0f} s",
-            flush=True,
-        )
-        results = [
+        env = _generated(backend, rows, admin_url, keep)
+        return [
             {"name": kind, **run_child(kind, rows, env)}
             for kind in ("snapshot", "download", "baseline")
         ]
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if backend == "postgres":
-            _drop_database(admin_url)
-    return results
+        if keep is None and "BENCH_WORKDIR" in env:
+            shutil.rmtree(env["BENCH_WORKDIR"], ignore_errors=True)
+        if keep is None and backend == "postgres":
+            _drop_database(admin_url, DB_NAME)
 
 
 def report(backend: str, results: list[dict[str, Any]]) -> None:
@@ -276,13 +309,14 @@ def report(backend: str, results: list[dict[str, Any]]) -> None:
     base_rate = baseline["rows"] / baseline["seconds"]
     print(
         f"{'backend':<9} {'measurement':<10} {'rows':>9} {'seconds':>8} {'rows/s':>9} "
-        f"{'ratio':>6} {'MB':>7} {'peak RSS MiB':>12}"
+        f"{'ratio':>6} {'CPU s':>6} {'MB':>7} {'peak RSS MiB':>12}"
     )
     for r in results:
         rate = r["rows"] / r["seconds"]
         print(
             f"{backend:<9} {r['name']:<10} {r['rows']:>9,} {r['seconds']:>8.2f} {rate:>9,.0f} "
-            f"{rate / base_rate:>6.2f} {r['bytes'] / 1e6:>7.0f} {r['peak_rss_mib']:>12.0f}",
+            f"{rate / base_rate:>6.2f} {r['cpu_s']:>6.1f} {r['bytes'] / 1e6:>7.0f} "
+            f"{r['peak_rss_mib']:>12.0f}",
             flush=True,
         )
 
@@ -292,6 +326,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the generated databases here and reuse them next time"
+    )
     parser.add_argument("--child", choices=sorted(MEASUREMENTS), help=argparse.SUPPRESS)
     parser.add_argument("--env", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -300,7 +337,7 @@ def main() -> None:
         return
     for backend in args.backends.split(","):
         load = os.getloadavg()[0]
-        results = bench(backend, args.rows, args.pg_admin_url)
+        results = bench(backend, args.rows, args.pg_admin_url, args.keep)
         print(f"{backend}: load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
         report(backend, results)
 
