@@ -1,12 +1,12 @@
 """``safedata consensus recompute``: refit consensus v2 on every vote, safe while voting goes on.
 
-1. **Read** every vote from one snapshot (a ``REPEATABLE READ`` transaction on
-   PostgreSQL, a deferred read transaction on SQLite: neither blocks a vote) as
-   rows of plain integers: document, its ``vote_version``, the voter's index
-   and a packed code. PostgreSQL sends them by ``COPY … TO STDOUT (FORMAT
-   BINARY)``, parsed by NumPy without a Python object per value; SQLite's rows
-   go straight into a NumPy array page by page. The database numbers the voters
-   (``row_number`` over their sorted keys); only the distinct keys come as text.
+1. **Read** every vote from one snapshot, without blocking a vote, as rows of
+   plain integers: document, its ``vote_version``, the voter's index and a
+   packed code. PostgreSQL (a ``REPEATABLE READ`` transaction of two
+   statements) numbers the voters itself and sends the rows by ``COPY … TO
+   STDOUT (FORMAT BINARY)``, parsed by NumPy without a Python object per value;
+   SQLite (one statement) hands its rows over page by page and the voters are
+   numbered through a dict.
 2. **Fit** ``safedata.consensus.dawid_skene.fit`` on those arrays.
 3. **Store** the voters' matrices and the new ``ConsensusFit`` in one transaction:
    the matrices go into a temporary table (``COPY`` on PostgreSQL, one
@@ -137,56 +137,63 @@ def _temp(name: str) -> str:
 
 @contextmanager
 def _snapshot() -> Iterator[None]:
-    """Run the enclosed reads on one snapshot of the database, without blocking writers.
+    """PostgreSQL: run the enclosed reads on one snapshot, without blocking writers.
 
     Inside a caller's transaction (tests) that transaction is used as it is.
     """
     if connection.in_atomic_block:
         yield
         return
-    if _postgres():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
-        return
-    # Django's atomic() would BEGIN IMMEDIATE (take the write lock); in WAL mode a
-    # deferred transaction reads one snapshot while votes are written.
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN DEFERRED")
-        try:
-            yield
-        finally:
-            cursor.execute("COMMIT")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
-def _voters_subquery() -> str:
-    """Each distinct voter key with its index in key order (the same order in every statement)."""
-    collate = ' COLLATE "C"' if _postgres() else ""
-    return (
-        f"SELECT voter_key, row_number() OVER (ORDER BY voter_key{collate}) - 1 AS i "
+def _read_postgres() -> tuple[NDArray[np.int64], list[str]]:
+    """Rows of (document id, its vote version, voter index, code) and the voter keys.
+
+    The database numbers the voters (``row_number`` over the sorted distinct keys,
+    the same order in both statements of the snapshot), so the votes come as
+    bigints only, by binary ``COPY``: no Python object per value.
+    """
+    voters = (
+        'SELECT voter_key, row_number() OVER (ORDER BY voter_key COLLATE "C") - 1 AS i '
         f"FROM {_VOTE} GROUP BY voter_key"
     )
-
-
-def _vote_matrix() -> NDArray[np.int64]:
-    """Every vote as a row of (document id, its vote version, voter index, code)."""
     statement = (
         f"SELECT CAST(v.document_id AS BIGINT), CAST(d.vote_version AS BIGINT), "
         f"CAST(k.i AS BIGINT), CAST({_CODE} AS BIGINT) FROM {_VOTE} v "
         f"JOIN {_DOCUMENT} d ON d.id = v.document_id "
-        f"JOIN ({_voters_subquery()}) k ON k.voter_key = v.voter_key"
+        f"JOIN ({voters}) k ON k.voter_key = v.voter_key"
     )
-    if _postgres():
-        copy_out = f"COPY ({statement}) TO STDOUT (FORMAT BINARY)"
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_out) as copy:
+    with _snapshot(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT voter_key FROM ({voters}) k ORDER BY i")
+        keys = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT BINARY)") as copy:
             data = b"".join(bytes(chunk) for chunk in copy)
-        return _from_pg_binary(data, 4)
+    return _from_pg_binary(data, 4), keys
+
+
+def _read_sqlite() -> tuple[NDArray[np.int64], list[str]]:
+    """The same rows and keys from one statement (one snapshot), numbered in Python.
+
+    SQLite runs in this process: looking each vote's key up in a dict costs less
+    than having SQLite join the votes to a numbered list of voters.
+    """
+    statement = (
+        f"SELECT v.document_id, d.vote_version, v.voter_key, {_CODE} FROM {_VOTE} v "
+        f"JOIN {_DOCUMENT} d ON d.id = v.document_id"
+    )
+    index: dict[str, int] = {}
     pages = []
     with connection.cursor() as cursor:
         cursor.execute(statement)
         while page := cursor.fetchmany(_PAGE):
-            pages.append(np.array(page, dtype=np.int64))
-    return np.concatenate(pages) if pages else np.zeros((0, 4), np.int64)
+            doc, version, keys, code = zip(*page, strict=True)
+            voter = [index.setdefault(key, len(index)) for key in keys]
+            pages.append(np.array([doc, version, voter, code], dtype=np.int64).T)
+    rows = np.concatenate(pages) if pages else np.zeros((0, 4), np.int64)
+    return rows, list(index)
 
 
 def _pg_dtype(kinds: str) -> np.dtype[Any]:
@@ -220,11 +227,7 @@ def _to_pg_binary(columns: list[NDArray[Any]]) -> bytes:
 
 def read_votes() -> _Read:
     """Every vote as dense arrays, with each document's vote version from the same snapshot."""
-    with _snapshot():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT voter_key FROM ({_voters_subquery()}) k ORDER BY i")
-            keys = [row[0] for row in cursor.fetchall()]
-        rows = _vote_matrix()
+    rows, keys = _read_postgres() if _postgres() else _read_sqlite()
     doc_ids, versions_by_vote, voter, code = rows.T
     document_ids, doc_index = np.unique(doc_ids, return_inverse=True)
     versions = np.zeros(document_ids.size, np.int64)
