@@ -22,6 +22,11 @@ def url(document: Document | int) -> str:
     return f"/api/v1/documents/{pk}/vote"
 
 
+def assert_no_votes(document: Document) -> None:
+    assert not Vote.objects.exists()
+    assert tallies(document) == (0, 0, 0, 0)
+
+
 def tallies(document: Document) -> tuple[int, int, int, int]:
     document.refresh_from_db()
     return (
@@ -37,8 +42,7 @@ def test_anonymous_vote_without_csrf_is_403(
 ) -> None:
     response = post_json(url(document), {"rating": "great"})
     assert_refused(response, 403, "csrf_failed")
-    assert not Vote.objects.exists()
-    assert tallies(document) == (0, 0, 0, 0)
+    assert_no_votes(document)
 
 
 def test_anonymous_vote_with_csrf_sets_cookie_and_revote_replaces(
@@ -114,8 +118,7 @@ def test_uploader_cannot_vote_on_own_document(
     client.force_login(uploader)
     by_session = post_json(url(document), {"rating": "great"}, csrf=True)
     assert_refused(by_session, 403, "own_document")
-    assert not Vote.objects.exists()
-    assert tallies(document) == (0, 0, 0, 0)
+    assert_no_votes(document)
 
 
 def test_revoked_token_vote_is_401_not_anonymous(
