@@ -13,8 +13,10 @@ measurement:
 - ``download``: ``GET /api/v1/dataset?format=jsonl`` through Django, body consumed;
 - ``baseline``: pyarrow writing the same rows, already in memory, to Parquet (zstd).
 
-It prints rows/s, the ratio to the baseline, the CPU seconds (user + system, all
-threads) and the peak RSS of each, and the load average before and after (on a
+It prints rows/s, the ratio to the baseline, the CPU seconds of the timed part
+(user + system, every thread of the measuring process; PostgreSQL's own work is not
+in it) and the same ratio in CPU time (baseline CPU per row / CPU per row), the
+peak RSS of each, and the load average before and after (on a
 shared machine, compare ratios within one run). With ``--keep DIR`` the generated
 database stays in DIR (PostgreSQL: a database named after the row count) and a later
 run with the same ``--rows`` measures the same rows again without generating them:
@@ -148,13 +150,24 @@ def _insert(connection: Any, table: str, columns: list[str], values: list[list[A
             cursor.executemany(insert, values)
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far, every thread, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure_snapshot(rows: int) -> dict[str, Any]:
     from safedata.datasets.services import build_snapshot
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     snapshot = build_snapshot(f"bench-{rows}-{time.time_ns()}", snapshot_formats=("parquet",))
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rows": snapshot.row_count, "bytes": snapshot.total_bytes}
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    return {
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "rows": snapshot.row_count,
+        "bytes": snapshot.total_bytes,
+    }
 
 
 def measure_download(rows: int) -> dict[str, Any]:
@@ -166,15 +179,15 @@ def measure_download(rows: int) -> dict[str, Any]:
     client.force_login(User.objects.get(username="bench-reader"))
     # A served process has its URLconf (every view module) loaded before the download.
     assert client.get("/healthz").status_code == 200
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     response = client.get("/api/v1/dataset?format=jsonl")
     size = lines = 0
     for chunk in response.streaming_content:
         size += len(chunk)
         lines += chunk.count(b"\n")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     assert response.status_code == 200, response.status_code
-    return {"seconds": seconds, "rows": lines, "bytes": size}
+    return {"seconds": seconds, "cpu_s": cpu, "rows": lines, "bytes": size}
 
 
 def measure_baseline(rows: int) -> dict[str, Any]:
@@ -188,12 +201,12 @@ def measure_baseline(rows: int) -> dict[str, Any]:
     source = max(built, key=lambda path: path.stat().st_mtime)
     table = pq.read_table(source).combine_chunks()
     target = Path(tempfile.mkdtemp()) / "baseline.parquet"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     pq.write_table(table, target, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     size = target.stat().st_size
     shutil.rmtree(target.parent)
-    return {"seconds": seconds, "rows": table.num_rows, "bytes": size}
+    return {"seconds": seconds, "cpu_s": cpu, "rows": table.num_rows, "bytes": size}
 
 
 MEASUREMENTS = {
@@ -206,12 +219,8 @@ MEASUREMENTS = {
 
 def child(kind: str, rows: int, env: dict[str, str]) -> None:
     _setup(env)
-    before = resource.getrusage(resource.RUSAGE_SELF)
     result = MEASUREMENTS[kind](rows) or {}
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["peak_rss_mib"] = usage.ru_maxrss / 1024
-    # Includes what the measurement does outside its timed part (the baseline's read).
-    result["cpu_s"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -307,15 +316,17 @@ def bench(backend: str, rows: int, admin_url: str, keep: Path | None) -> list[di
 def report(backend: str, results: list[dict[str, Any]]) -> None:
     baseline = next(r for r in results if r["name"] == "baseline")
     base_rate = baseline["rows"] / baseline["seconds"]
+    base_cpu = baseline["cpu_s"] / baseline["rows"]
     print(
         f"{'backend':<9} {'measurement':<10} {'rows':>9} {'seconds':>8} {'rows/s':>9} "
-        f"{'ratio':>6} {'CPU s':>6} {'MB':>7} {'peak RSS MiB':>12}"
+        f"{'ratio':>6} {'CPU s':>6} {'CPU ratio':>9} {'MB':>7} {'peak RSS MiB':>12}"
     )
     for r in results:
         rate = r["rows"] / r["seconds"]
         print(
             f"{backend:<9} {r['name']:<10} {r['rows']:>9,} {r['seconds']:>8.2f} {rate:>9,.0f} "
-            f"{rate / base_rate:>6.2f} {r['cpu_s']:>6.1f} {r['bytes'] / 1e6:>7.0f} "
+            f"{rate / base_rate:>6.2f} {r['cpu_s']:>6.1f} "
+            f"{base_cpu / (r['cpu_s'] / r['rows']):>9.2f} {r['bytes'] / 1e6:>7.0f} "
             f"{r['peak_rss_mib']:>12.0f}",
             flush=True,
         )
