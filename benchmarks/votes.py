@@ -16,6 +16,7 @@ cost of a vote is known even when other jobs share the cores.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import secrets
@@ -96,6 +97,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument(
+        "--text-chars",
+        type=int,
+        default=0,
+        help="document length; 0: one short sentence. Longer texts have more distinct words,"
+        " which the search index of every document row holds",
+    )
     parser.add_argument("--voters", type=int, default=64, help="token holders per run")
     # Threads overlap the waits on PostgreSQL round trips; they measured best on 2 cores.
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
@@ -150,7 +158,16 @@ def setup_django(pg: str, redis_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def load_data(documents: int, voters: int) -> tuple[int, list[list[str]]]:
+def bench_text(n: int, chars: int) -> str:
+    """Document ``n``: one short sentence, or about ``chars`` characters of varied words."""
+    text = f"Benchmark document {n}: a short text about topic {n % 97}."
+    words = (f"w{(n * 7919 + k * 104729) % 50_000:x}" for k in itertools.count())
+    while len(text) < chars:
+        text += " " + next(words)
+    return text
+
+
+def load_data(documents: int, voters: int, chars: int = 0) -> tuple[int, list[list[str]]]:
     """Documents and two disjoint sets of voter tokens (warm-up, measured run)."""
     from django.contrib.auth.hashers import make_password
 
@@ -159,9 +176,7 @@ def load_data(documents: int, voters: int) -> tuple[int, list[list[str]]]:
     from safedata.records import text_sha256
 
     uploader = User.objects.create_user("bench-uploader", password=secrets.token_hex(16))
-    texts = [
-        f"Benchmark document {n}: a short text about topic {n % 97}." for n in range(documents)
-    ]
+    texts = [bench_text(n, chars) for n in range(documents)]
     Document.objects.bulk_create(
         [
             Document(uploader=uploader, text=t, content_sha256=text_sha256(t), char_count=len(t))
@@ -483,7 +498,7 @@ def main() -> None:
     try:
         production_like_env()
         setup_django(args.pg, args.redis)
-        first_doc, tokens = load_data(args.documents, args.voters)
+        first_doc, tokens = load_data(args.documents, args.voters, args.text_chars)
         if args.profile:
             n = min(args.profile, args.documents)
             profile_in_process(n, first_doc, tokens[0], args.profile_rows)
