@@ -24,22 +24,33 @@ each target from its votes with the weights of the last refit, v1 and majority
 from counts — and after a refit of every method on all votes.
 
 Every vote goes through one function, ``BallotBox.cast``, which also decides
-whether the vote was independent (its document still needed votes). This run
-is pure (``ArrayBallotBox``); a mode that casts through the web app's vote
-service can replace that one class.
+whether the vote was independent (its document still needed votes). The
+default run is pure (``ArrayBallotBox``). ``--through-services`` casts each vote
+through the web app's own ``safedata.voting.services.cast_vote`` on a temporary
+SQLite database (members for the account voters, signed-cookie keys for the
+anonymous ones), refits with the real ``safedata consensus recompute`` code and
+reads the stored labels back, for one smaller cell (500 documents, k = 5, 30 %
+spam) and the brigade; it prints the same figures and checks them against the
+pure path on the same votes.
 
     .venv/bin/python benchmarks/consensus_sim.py                 # the full grid and the attacks
     .venv/bin/python benchmarks/consensus_sim.py --cells 30:5    # one cell
     .venv/bin/python benchmarks/consensus_sim.py --no-crowdkit   # ours only, seconds
+    .venv/bin/python benchmarks/consensus_sim.py --through-services   # the web app's vote path
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -271,9 +282,11 @@ class Scene:
     next_voter: int
 
 
-def build_scene(seed: int, background: int = 3000, spam: int = 10, k: int = 5) -> Scene:
+def build_scene(
+    seed: int, background: int = 3000, spam: int = 10, k: int = 5, targets: int = TARGETS
+) -> Scene:
     rng = np.random.default_rng(seed)
-    truth = np.concatenate([rng.choice(3, background, p=SHARES), np.full(TARGETS, GREAT)])
+    truth = np.concatenate([rng.choice(3, background, p=SHARES), np.full(targets, GREAT)])
     pool = Pool.make(spam, rng)
     honest = np.flatnonzero(pool.kind < 2)
     box = ArrayBallotBox()
@@ -282,13 +295,13 @@ def build_scene(seed: int, background: int = 3000, spam: int = 10, k: int = 5) -
     box.cast(
         doc, voters, pool.rate(voters, truth[doc], rng), VoterClass.ACCOUNT, np.ones(doc.size, bool)
     )
-    targets = background + np.arange(TARGETS)
-    on_target = honest[distinct_voters(TARGETS, HONEST_ON_TARGET, honest.size, rng)].ravel()
-    doc = np.repeat(targets, HONEST_ON_TARGET)
+    on_target = honest[distinct_voters(targets, HONEST_ON_TARGET, honest.size, rng)].ravel()
+    target_docs = background + np.arange(targets)
+    doc = np.repeat(target_docs, HONEST_ON_TARGET)
     rating = pool.rate(on_target, truth[doc], rng)
     box.cast(doc, on_target, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
-    agreeing = (rating.reshape(TARGETS, HONEST_ON_TARGET) == GREAT).all(axis=1)
-    return Scene(box, truth, targets, agreeing, background + TARGETS, POOL)
+    agreeing = (rating.reshape(targets, HONEST_ON_TARGET) == GREAT).all(axis=1)
+    return Scene(box, truth, target_docs, agreeing, background + targets, POOL)
 
 
 def live_votes(votes: Votes, doc: int, result: Fit) -> list[LiveVote]:
@@ -391,6 +404,239 @@ def report_followers(result: Fit, followers: NDArray[np.int64]) -> None:
     )
 
 
+@contextmanager
+def django_sqlite() -> Iterator[None]:
+    """Django on a migrated SQLite database in a temporary folder, consensus v2 configured.
+
+    The rate limits and the burst and serial thresholds are raised out of the way
+    (the pure model has none of them; a simulated voter rates dozens of one
+    uploader's documents in seconds); members count as established at once.
+    """
+    with tempfile.TemporaryDirectory(prefix="safedata-sim-") as folder:
+        os.environ.update(
+            {
+                "SAFEDATA_DATA_DIR": folder,
+                "DJANGO_SETTINGS_MODULE": "safedata.settings",
+                "CONSENSUS_METHOD": "dawid-skene-v2",
+                "DEBUG": "false",
+                "ACCOUNT_ESTABLISHED_DAYS": "0",
+                "SERIAL_MIN_VOTES": "1000000000",
+                "BURST_MIN_VOTES": "1000000000",
+            }
+        )
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("REDIS_URL", None)
+        for limit in ("VOTE_RATE_LIMIT", "VOTE_ADDRESS_RATE_LIMIT", "IDENTITY_RATE_LIMIT"):
+            os.environ[limit] = "100000000/m"
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield
+
+
+@dataclass
+class ServiceBallotBox:
+    """Casts every vote through ``services.cast_vote``, as the review page does (blind).
+
+    The service decides independence itself (a first vote on a document that still
+    needs votes); the ``independent`` argument of ``cast`` is not used.
+    """
+
+    n_docs: int
+    document_ids: list[int] = field(default_factory=list)
+    voters: dict[int, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from django.contrib.auth.hashers import make_password
+
+        from safedata.accounts.models import User
+        from safedata.documents.models import Document
+        from safedata.records import text_sha256
+
+        uploader = User.objects.create(username="sim-uploader", password=make_password(None))
+        texts = [f"Simulated document number {i}." for i in range(self.n_docs)]
+        Document.objects.bulk_create(
+            Document(uploader=uploader, text=t, content_sha256=text_sha256(t), char_count=len(t))
+            for t in texts
+        )
+        self.document_ids = list(Document.objects.order_by("id").values_list("id", flat=True))
+
+    def _voter(self, voter: int, voter_class: VoterClass) -> Any:
+        from django.contrib.auth.hashers import make_password
+
+        from safedata.accounts.models import User
+        from safedata.voting.identity import Voter
+
+        if voter not in self.voters:
+            if voter_class is VoterClass.ANONYMOUS:
+                self.voters[voter] = Voter(key=f"a:sim{voter:06d}")
+            else:  # a member without a usable password: hashing one costs 0.3 s
+                user = User.objects.create(username=f"sim{voter}", password=make_password(None))
+                self.voters[voter] = Voter(key=user.voter_key, user=user)
+        return self.voters[voter]
+
+    def cast(
+        self,
+        doc: NDArray[np.int64],
+        voter: NDArray[np.int64],
+        rating: NDArray[np.int64],
+        voter_class: VoterClass,
+        independent: NDArray[np.bool_],
+    ) -> None:
+        from safedata.voting.services import cast_vote
+
+        labels = list(Label)
+        for d, v, r in zip(doc.tolist(), voter.tolist(), rating.tolist(), strict=True):
+            cast_vote(self.document_ids[d], self._voter(v, voter_class), labels[r], blind=True)
+
+    def stored_labels(self) -> NDArray[np.int64]:
+        """Each document's label as the site stores it, in simulation order."""
+        from safedata.documents.models import Document
+
+        order = list(Label)
+        stored = dict(Document.objects.values_list("id", "label"))
+        return np.array([order.index(Label(stored[i])) for i in self.document_ids])
+
+    def votes(self) -> Votes:
+        """The stored votes (with the service's independence flags) in simulation indices."""
+        from safedata.voting import refit
+
+        read = refit.read_votes()
+        index = {key: v for v, voter in self.voters.items() for key in [voter.key]}
+        first = self.document_ids[0]
+        voter = np.array([index[k] for k in read.voter_keys])[read.votes.voter]
+        return Votes.from_arrays(
+            read.document_ids[read.votes.doc] - first,
+            voter,
+            read.votes.rating,
+            voter_class=read.votes.voter_class,
+            independent=read.votes.independent,
+            weight=read.votes.weight,
+            n_docs=self.n_docs,
+            n_voters=max(self.voters) + 1,
+        )
+
+
+def recompute() -> int:
+    """The real refit (``safedata consensus recompute``'s code); its EM steps."""
+    from safedata.voting import refit
+
+    return refit.recompute().iterations
+
+
+def services_cell(seed: int, docs: int, k: int, spam: int) -> None:
+    """One grid cell cast through the vote service, then refitted; against the pure path."""
+    rng = np.random.default_rng(seed)
+    truth = rng.choice(3, docs, p=SHARES)
+    pool = Pool.make(spam, rng)
+    voters = distinct_voters(docs, k, POOL, rng).ravel()
+    doc = np.repeat(np.arange(docs), k)
+    rating = pool.rate(voters, truth[doc], rng)
+    started = time.perf_counter()
+    box = ServiceBallotBox(docs)
+    box.cast(doc, voters, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    cast_s = time.perf_counter() - started
+    steps = recompute()
+    stored = box.stored_labels()
+    votes = box.votes()
+    same_votes = fit(votes).table["label"]
+    pure = ArrayBallotBox()
+    pure.cast(doc, voters, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    pure_votes = pure.votes(docs, POOL)
+    pure_fit = fit(pure_votes).table["label"]
+    independent = float(votes.independent.mean())
+    print(f"### One cell through the vote service ({docs:,} documents, k = {k}, {spam} % spam)\n")
+    print(
+        f"{votes.size:,} votes cast with `services.cast_vote` in {cast_s:.1f} s "
+        f"({100 * independent:.1f} % independent as the service decided), refit in {steps} EM "
+        "steps.\n"
+    )
+    print("| path | majority | v2 | oracle |")
+    print("|---|---:|---:|---:|")
+    acc = {
+        "through the service, labels stored by the refit": (votes, stored),
+        "pure, on the stored votes": (votes, same_votes),
+        "pure, every vote independent (the grid's votes)": (pure_votes, pure_fit),
+    }
+    for name, (these, labels) in acc.items():
+        print(
+            f"| {name} | {100 * float((majority(these) == truth).mean()):.1f} | "
+            f"{100 * float((labels == truth).mean()):.1f} | "
+            f"{100 * float((oracle(pool, these) == truth).mean()):.1f} |"
+        )
+    print(
+        f"\nStored labels equal to the pure fit on the same votes: "
+        f"{int((stored == same_votes).sum())}/{docs}.\n",
+        flush=True,
+    )
+
+
+def services_brigade(seed: int, background: int, targets: int) -> None:
+    """The brigade cast through the vote service: flips live (stored at once) and after a refit."""
+    pure = build_scene(seed, background=background, targets=targets)
+    box = ServiceBallotBox(pure.n_docs)
+    classes = np.concatenate(pure.box.voter_class)
+    for doc, voter, rating in zip(pure.box.doc, pure.box.voter, pure.box.rating, strict=True):
+        box.cast(doc, voter, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    assert (classes == VoterClass.ACCOUNT).all()
+    recompute()
+    before_votes = box.votes()
+    before = {"v2": box.stored_labels()}
+    pure_before = fit(before_votes)
+    attackers = pure.next_voter + np.arange(BRIGADE)
+    for target in pure.targets:
+        box.cast(
+            np.full(BRIGADE, target),
+            attackers,
+            np.full(BRIGADE, UNSAFE),
+            VoterClass.ANONYMOUS,
+            np.zeros(BRIGADE, bool),
+        )
+    live = box.stored_labels()
+    votes = box.votes()
+    pure_live = np.array(before["v2"])
+    for t in pure.targets:
+        consensus = document_consensus(
+            live_votes(votes, int(t), pure_before), pure_before.state, pure_before.params
+        )
+        pure_live[t] = list(Label).index(consensus.label)
+    recompute()
+    refitted = box.stored_labels()
+    pure_refit = fit(votes).table["label"]
+    print(
+        f"### Brigade through the vote service ({background:,} background documents + "
+        f"{targets} targets; 20 fresh anonymous identities vote unsafe on each)\n"
+    )
+    print("| v2 | live | after refit |")
+    print("|---|---:|---:|")
+    print(
+        f"| through the service (stored labels) | {flips(live, pure, before, 'v2')} | "
+        f"{flips(refitted, pure, before, 'v2')} |"
+    )
+    pure_labels = {"v2": pure_before.table["label"]}
+    print(
+        f"| pure, on the same votes | {flips(pure_live, pure, pure_labels, 'v2')} | "
+        f"{flips(pure_refit, pure, pure_labels, 'v2')} |"
+    )
+    agree = int((live == pure_live).sum()), int((refitted == pure_refit).sum())
+    print(
+        f"\nStored labels equal to the pure path: live {agree[0]}/{pure.n_docs}, "
+        f"after the refit {agree[1]}/{pure.n_docs}.",
+        flush=True,
+    )
+
+
+def through_services(seed: int, docs: int, background: int, targets: int = TARGETS) -> None:
+    from django.core.management import call_command
+
+    with django_sqlite():
+        services_cell(seed, docs, 5, 30)
+        call_command("flush", interactive=False, verbosity=0)  # a fresh site for the brigade
+        services_brigade(seed, background, targets)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -406,6 +652,16 @@ def main() -> None:
         metavar="FILE",
         help="JSON file of crowd-kit's grid accuracies: cells found there are not refitted",
     )
+    parser.add_argument(
+        "--through-services",
+        action="store_true",
+        help="cast through the web app's vote service on a temporary SQLite database",
+    )
+    parser.add_argument("--docs", type=int, default=500, help="documents, --through-services")
+    parser.add_argument(
+        "--background", type=int, default=300, help="background documents of its brigade"
+    )
+    parser.add_argument("--targets", type=int, default=TARGETS, help="brigade targets")
     parser.add_argument("--no-grid", action="store_true")
     parser.add_argument("--no-attacks", action="store_true")
     args = parser.parse_args()
@@ -417,6 +673,10 @@ def main() -> None:
     )
     started = time.perf_counter()
     print(f"v2 parameters: {DawidSkeneParams().as_dict()}\n")
+    if args.through_services:
+        through_services(args.seed, args.docs, args.background, args.targets)
+        print(f"\n({time.perf_counter() - started:.0f} s)")
+        return
     if not args.no_grid:
         print_grid(cells, args.seed, ck, CrowdKitCache.load(args.ck_cache))  # type: ignore[arg-type]
     if not args.no_attacks:

@@ -65,8 +65,8 @@ _SPECTRUM = (-1.0, 0.0, 1.0)
 class DawidSkeneParams:
     """Parameters of consensus v2; recorded with every release (``as_dict``)."""
 
-    account_prior_strength: float = 5.0
-    """Pseudo-votes per true label that pull an account's matrix toward the account pool."""
+    account_prior_strength: float = 40.0
+    """Pseudo-votes that pull an account's error rates toward those of its community."""
     anonymous_prior_strength: float = 20.0
     """The same for anonymous identities: larger, so they need more votes to stand apart."""
     account_trust: float = 1.0
@@ -81,6 +81,16 @@ class DawidSkeneParams:
     """Pseudo-votes per true label pulling a voter's full matrix toward its error profile."""
     prevalence_prior: float = 1.0
     """Pseudo-documents per label in the prior over label shares."""
+    communities: bool = True
+    """Accounts shrink toward a mixture of learned communities (careful, weak, random and
+    one-label raters) rather than toward one account pool (an addition to issue 9)."""
+    community_start: tuple[float, float] = (0.8, 0.5)
+    """Starting accuracy of the careful and the weak community (errors spread evenly)."""
+    community_iterations: int = 3
+    """Rounds of community assignment and community matrices per M-step."""
+    community_min_votes: float = 5.0
+    """Independent votes an account needs before it is placed in a community: one vote
+    always fits "gives this label to everything" best. Below, the account pool's rates."""
     max_iterations: int = 200
     """EM iterations at most."""
     tolerance: float = 1e-3
@@ -116,8 +126,10 @@ class DawidSkeneParams:
                 raise ValueError(f"{name} must lie in (0, 1]")
         if not 1 / K < self.pool_accuracy < 1:
             raise ValueError("pool_accuracy must lie in (1/3, 1)")
-        if self.max_iterations < 1 or self.min_votes < 1:
-            raise ValueError("max_iterations and min_votes must be at least 1")
+        if len(self.community_start) != 2 or not all(1 / K < a < 1 for a in self.community_start):
+            raise ValueError("community_start holds two accuracies in (1/3, 1)")
+        if self.max_iterations < 1 or self.min_votes < 1 or self.community_iterations < 1:
+            raise ValueError("max_iterations, min_votes and community_iterations must be >= 1")
 
     @classmethod
     def from_consensus_params(cls, params: ConsensusParams, **overrides: Any) -> DawidSkeneParams:
@@ -139,8 +151,23 @@ class DawidSkeneParams:
         return np.array([self.account_trust, self.anonymous_trust])
 
     def base_matrix(self) -> NDArray[np.float64]:
-        off = (1 - self.pool_accuracy) / (K - 1)
-        return np.full((K, K), off) + np.eye(K) * (self.pool_accuracy - off)
+        return _symmetric(self.pool_accuracy)
+
+    def community_matrices(self) -> NDArray[np.float64]:
+        """The communities' starting matrices (rows true label): careful, weak, random, then
+        one per label for raters who give that label whatever the text."""
+        one_label = [
+            np.full((K, K), 0.05) + np.outer(np.ones(K), np.eye(K)[r]) * 0.85 for r in range(K)
+        ]
+        return np.stack(
+            [*(_symmetric(a) for a in self.community_start), np.full((K, K), 1 / K), *one_label]
+        )
+
+
+def _symmetric(accuracy: float) -> NDArray[np.float64]:
+    """A matrix with ``accuracy`` on the diagonal and the errors spread evenly."""
+    off = (1 - accuracy) / (K - 1)
+    return np.full((K, K), off) + np.eye(K) * (accuracy - off)
 
 
 @dataclass(frozen=True)
@@ -282,6 +309,8 @@ class _Design:
     of the same arrays) gives the M-step's expected counts: the first ``voters · 3``
     rows are the independent votes only."""
     voter_class: NDArray[np.int64]
+    accounts: NDArray[np.int64]
+    """Indices of the account voters."""
     class_members: NDArray[np.float64]
     """Classes × voters: 1.0 where the voter belongs to the class."""
     voted: NDArray[np.float64]
@@ -314,7 +343,8 @@ def _design(votes: Votes, voter_class: NDArray[np.int64]) -> _Design:
     shape = (votes.n_docs, own + len(VOTER_CLASSES) * K)
     everything = sp.csr_matrix((weight[order], columns[order], indptr), shape=shape)
     members = (voter_class[None, :] == np.arange(len(VOTER_CLASSES))[:, None]).astype(np.float64)
-    return _Design(everything, voter_class, members, (per_doc > 0).astype(np.float64))
+    accounts = np.flatnonzero(voter_class == VoterClass.ACCOUNT)
+    return _Design(everything, voter_class, accounts, members, (per_doc > 0).astype(np.float64))
 
 
 def _by_document(doc: NDArray[np.int64], n_docs: int) -> NDArray[np.int64]:
@@ -360,15 +390,55 @@ def _m_step(
         params.trust(),
     )
     class_errors = _class_errors(pooled, prevalence)
+    prior_errors = class_errors[design.voter_class]
+    if params.communities and design.accounts.size:
+        # Accounts with enough independent votes; the others keep the class's rates, so
+        # that a voter without any has exactly a new voter's matrix (voting along earns
+        # nothing).
+        counted = expected[design.accounts].reshape(-1, K * K)
+        active = counted.sum(axis=1) >= max(params.community_min_votes, 1e-9)
+        if active.any():
+            prior_errors[design.accounts[active]] = _community_errors(
+                counted[active], prevalence, params
+            )
     strength = params.strength()[design.voter_class][:, None]
     per_label = expected.sum(axis=1)  # (v, k): expected votes on documents of label k
     diagonal = np.einsum("vrr->vr", expected)
     # Per voter and rating r: ratings r given on documents whose label is not r, over the
-    # votes on documents whose label is not r; shrunk toward the class's rate.
-    errors = (expected.sum(axis=2) - diagonal + strength * class_errors[design.voter_class]) / (
+    # votes on documents whose label is not r; shrunk toward the class's (or community's) rate.
+    errors = (expected.sum(axis=2) - diagonal + strength * prior_errors) / (
         per_label.sum(axis=1, keepdims=True) - per_label + strength
     )
     return _confusion(errors, expected, per_label, params), _profile(class_errors), prevalence
+
+
+def _community_errors(
+    expected: NDArray[np.float64], prevalence: NDArray[np.float64], params: DawidSkeneParams
+) -> NDArray[np.float64]:
+    """Each account's prior error rates: a mixture over communities of raters.
+
+    ``expected`` holds the expected counts of accounts with independent votes,
+    ``(voters, rating · 3 + label)``.
+    A few rounds of a mixture fit: each voter's responsibility ``q[v, m]`` for community
+    ``m`` is its counts' likelihood under the community's matrix times the community's
+    share; each community's matrix is its starting matrix (``pool_strength`` pseudo-votes
+    per true label) plus the counts of its voters, weighted by ``q``. The result is
+    ``q`` times each community's error rates (``_class_errors``), ``(voters, rating)``.
+    """
+    start = params.community_matrices()  # (m, k, r)
+    matrices = start
+    share = np.full(len(start), 1 / len(start))
+    for _ in range(params.community_iterations):
+        logs = np.log(matrices.transpose(0, 2, 1).reshape(len(start), K * K))  # (m, r · 3 + k)
+        log_q = expected @ logs.T + np.log(share)
+        log_q -= log_q.max(axis=1, keepdims=True)
+        q = np.exp(log_q)
+        q /= q.sum(axis=1, keepdims=True)
+        counts = (q.T @ expected).reshape(-1, K, K).transpose(0, 2, 1)  # (m, k, r)
+        matrices = _normalise_rows(params.pool_strength * start + counts)
+        share = 1 + q.sum(axis=0)
+        share /= share.sum()
+    return np.asarray(q @ _class_errors(matrices, prevalence), dtype=np.float64)
 
 
 def _confusion(
