@@ -241,10 +241,10 @@ def _run(url: str, name: str, postgres: bool) -> tuple[float, float]:
     before = _table_updates() if postgres else (0, 0)
     wall, cpu, server_cpu, rss, output = _recompute(url, postgres)
     print(f"--- {name}\n{output.strip()}")
+    server = f" + {server_cpu:.2f} s in PostgreSQL = {cpu + server_cpu:.2f} s" if postgres else ""
     print(
         f"{name}: {wall:.2f} s wall (process start included), CPU {cpu:.2f} s in the "
-        f"child + {server_cpu:.2f} s in PostgreSQL = {cpu + server_cpu:.2f} s, "
-        f"peak RSS {rss:.0f} MiB; load average {_load()}"
+        f"child{server}, peak RSS {rss:.0f} MiB; load average {_load()}"
     )
     if postgres:
         after = _table_updates()
