@@ -8,7 +8,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run services test test-sqlite test-postgres test-pure test-faults fuzz lint audit typecheck fmt migrate benchmarks docs-cli clean
+.PHONY: run services test test-lane-1 test-lane-2 test-sqlite test-postgres test-pure test-faults fuzz lint audit typecheck fmt migrate benchmarks docs-cli clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,25 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
-# Pure packages once; everything that touches the database on SQLite, then on PostgreSQL.
-test: $(STAMP) services lint typecheck test-pure test-sqlite test-postgres test-faults
+# Pure packages once; everything that touches the database on SQLite and on PostgreSQL.
+# Two lanes side by side, one a core: lint, pure tests and PostgreSQL here (shown as they
+# run); type check, SQLite and the fault tests alongside (shown when both lanes are done).
+# Each suite has its own data folder and Redis databases (tests/conftest.py), so the two
+# never meet. Fails when any step of either lane fails.
+LANES := var/test-lanes
+test: $(STAMP) services
+	@mkdir -p $(LANES); \
+	$(MAKE) --no-print-directory test-lane-2 > $(LANES)/lane-2.log 2>&1 & lane2=$$!; \
+	trap 'kill $$lane2 2>/dev/null' INT TERM; \
+	$(MAKE) --no-print-directory test-lane-1; lane1=$$?; \
+	wait $$lane2; lane2=$$?; \
+	echo "==== alongside: typecheck, test-sqlite, test-faults (exit $$lane2) ===="; \
+	cat $(LANES)/lane-2.log; \
+	echo "==== make test: lane 1 exit $$lane1, lane 2 exit $$lane2 ===="; \
+	[ $$lane1 -eq 0 ] && [ $$lane2 -eq 0 ]
+
+test-lane-1: lint test-pure test-postgres
+test-lane-2: typecheck test-sqlite test-faults
 
 # Chromium, PostgreSQL and Redis: installed (as root) or started when missing or down.
 services:
@@ -35,11 +52,13 @@ services:
 test-pure: $(STAMP)
 	$(BIN)/pytest -m "not db_suite" -p no:cacheprovider --ignore=tests/faults
 
+# Each database suite in a data folder of its own (SQLite file, snapshots, static files).
+TEST_DATA = $${SAFEDATA_DATA_DIR:-$(CURDIR)/var}
 test-sqlite: $(STAMP)
-	$(BIN)/pytest -m db_suite -p no:cacheprovider
+	SAFEDATA_DATA_DIR=$(TEST_DATA)/test-sqlite $(BIN)/pytest -m db_suite -p no:cacheprovider
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m db_suite -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) SAFEDATA_DATA_DIR=$(TEST_DATA)/test-postgres $(BIN)/pytest -m db_suite -p no:cacheprovider
 
 # Crashes on loopback: gunicorn workers and master killed, a PostgreSQL of the test's own
 # stopped, a full disk, a backup restored. FAULT_ROUNDS=20 is the benchmark run.
