@@ -10,14 +10,14 @@ import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "consensus_sim.py"
+SMALL = ("--docs", "30", "--background", "20", "--targets", "5")
 
 
 def test_votes_cast_through_the_service_give_the_pure_paths_labels(tmp_path: Path) -> None:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--through-services", "--docs", "30"]
-        + ["--background", "20", "--targets", "5"],
+        [sys.executable, str(SCRIPT), "--through-services", *SMALL],
         capture_output=True,
         text=True,
         cwd=tmp_path,
