@@ -88,9 +88,11 @@ class DawidSkeneParams:
     """Starting accuracy of the careful and the weak community (errors spread evenly)."""
     community_iterations: int = 3
     """Rounds of community assignment and community matrices per M-step."""
-    community_min_votes: float = 5.0
-    """Independent votes an account needs before it is placed in a community: one vote
-    always fits "gives this label to everything" best. Below, the account pool's rates."""
+    community_votes: float = 20.0
+    """Independent votes at which an account's community is judged on its full evidence.
+    With fewer, its votes' likelihood is tempered by ``votes / community_votes`` (one vote
+    always fits "gives this label to everything" best; a sharp choice on a few votes
+    makes EM flip between communities instead of converging)."""
     max_iterations: int = 200
     """EM iterations at most."""
     tolerance: float = 1e-3
@@ -124,6 +126,8 @@ class DawidSkeneParams:
         ):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} must lie in (0, 1]")
+        if self.community_votes <= 0:
+            raise ValueError("community_votes must be positive")
         if not 1 / K < self.pool_accuracy < 1:
             raise ValueError("pool_accuracy must lie in (1/3, 1)")
         if len(self.community_start) != 2 or not all(1 / K < a < 1 for a in self.community_start):
@@ -396,7 +400,7 @@ def _m_step(
         # that a voter without any has exactly a new voter's matrix (voting along earns
         # nothing).
         counted = expected[design.accounts].reshape(-1, K * K)
-        active = counted.sum(axis=1) >= max(params.community_min_votes, 1e-9)
+        active = counted.sum(axis=1) > 0
         if active.any():
             prior_errors[design.accounts[active]] = _community_errors(
                 counted[active], prevalence, params
@@ -426,11 +430,12 @@ def _community_errors(
     ``q`` times each community's error rates (``_class_errors``), ``(voters, rating)``.
     """
     start = params.community_matrices()  # (m, k, r)
+    temper = np.minimum(expected.sum(axis=1) / params.community_votes, 1.0)
     matrices = start
     share = np.full(len(start), 1 / len(start))
     for _ in range(params.community_iterations):
         logs = np.log(matrices.transpose(0, 2, 1).reshape(len(start), K * K))  # (m, r · 3 + k)
-        log_q = expected @ logs.T + np.log(share)
+        log_q = temper[:, None] * (expected @ logs.T) + np.log(share)
         log_q -= log_q.max(axis=1, keepdims=True)
         q = np.exp(log_q)
         q /= q.sum(axis=1, keepdims=True)
