@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 import redis
-from _server import ROOT, gunicorn
+from _server import ROOT, cpu_seconds, gunicorn, processes
 
 BIN = Path(sys.executable).parent
 DB_NAME = "safedata_bench_load"  # its own: votes.py and export.py use theirs
@@ -137,7 +137,19 @@ def stored(args: argparse.Namespace) -> tuple[int, int]:
     return (votes or (0,))[0], (uploads or (0,))[0]
 
 
-def report(args: argparse.Namespace, folder: Path, counts: tuple[int, int]) -> bool:
+def server_cpu(args: argparse.Namespace, master: int) -> tuple[float, float]:
+    """CPU seconds so far of gunicorn's processes and of the load database's backends
+    (a backend that closed meanwhile is missed: connections live 60 s here)."""
+    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
+        ).fetchall()
+    return sum(map(cpu_seconds, processes(master))), sum(cpu_seconds(row[0]) for row in rows)
+
+
+def report(
+    args: argparse.Namespace, folder: Path, counts: tuple[int, int], cpu: tuple[float, float]
+) -> bool:
     rows = list(csv.DictReader((folder / "load_stats.csv").open(encoding="utf-8")))
     ledger = json.loads((folder / "ledger.json").read_text(encoding="utf-8"))
     print(f"\n{args.users} users, {args.duration} s; load average {os.getloadavg()[0]:.1f}")
@@ -154,6 +166,16 @@ def report(args: argparse.Namespace, folder: Path, counts: tuple[int, int]) -> b
             f"{name:36} {float(row['Requests/s']):7.1f} {float(row['50%']):7.0f}"
             f" {float(row['99%']):7.0f}  {shown}"
         )
+    failures = folder / "load_failures.csv"
+    for row in csv.DictReader(failures.open(encoding="utf-8")) if failures.exists() else []:
+        print(f"  failed: {row['Method']} {row['Name']}: {row['Error']} x {row['Occurrences']}")
+    python, database = cpu
+    requests = sum(int(row["Request Count"]) for row in rows if row["Name"] == "Aggregated")
+    print(
+        f"server CPU: gunicorn {python:.1f} s, PostgreSQL {database:.1f} s for {requests}"
+        f" requests = {(python + database) / max(1, requests) * 1000:.1f} ms per request,"
+        f" {(python + database) / args.duration / (os.cpu_count() or 1):.0%} of the cores"
+    )
     acked = ledger["acked"]
     votes, uploads = counts
     print(f"acknowledged votes {acked.get('votes', 0)}, stored {votes}")
@@ -181,11 +203,14 @@ def main() -> None:
         log_path = Path(env["SAFEDATA_DATA_DIR"]).parent / "gunicorn.log"
         with (
             log_path.open("wb") as log,
-            gunicorn(server_options(args), env=env, port=args.port, log=log),
+            gunicorn(server_options(args), env=env, port=args.port, log=log) as server,
         ):
+            before = server_cpu(args, server.pid)
             run_locust(args, setup, folder)
+            after = server_cpu(args, server.pid)
+            cpu = (after[0] - before[0], after[1] - before[1])
             time.sleep(2)  # requests in flight when locust stopped
-        met = report(args, folder, stored(args))
+        met = report(args, folder, stored(args), cpu)
     raise SystemExit(0 if met else 1)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import psycopg
 import redis
-from _server import ROOT, gunicorn
+from _server import ROOT, cpu_seconds, gunicorn, processes
 
 DB_NAME = "safedata_bench_votes"  # its own: benchmarks/export.py uses safedata_bench
 TARGET_RATIO = 0.30  # issue 12: about 0.9 of a one-statement vote view's ratio to its ping
@@ -230,28 +230,6 @@ def production_like_env() -> None:
         os.environ[threshold] = "1000000000"
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (its threads included); 0 once gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _server_pids(server: subprocess.Popen[bytes]) -> list[int]:
-    """The gunicorn master and its workers (processes whose parent it is)."""
-    pids = [server.pid]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == server.pid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 def _backend_pids(pg: str) -> list[int]:
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
         rows = conn.execute(
@@ -272,8 +250,8 @@ class CpuMeter:
 
     def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
         return (
-            {pid: _cpu_seconds(pid) for pid in _server_pids(self.server)},
-            {pid: _cpu_seconds(pid) for pid in _backend_pids(self.pg)},
+            {pid: cpu_seconds(pid) for pid in processes(self.server.pid)},
+            {pid: cpu_seconds(pid) for pid in _backend_pids(self.pg)},
         )
 
     @staticmethod
