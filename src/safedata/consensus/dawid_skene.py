@@ -386,9 +386,14 @@ def _m_step(
     n_voters = design.voter_class.size
     own = n_voters * K
     expected = np.asarray(design.all_votes.T @ posterior)[:own].reshape(n_voters, K, K)  # v, r, k
-    prevalence = params.prevalence_prior + design.voted @ posterior
+    # Small dense products by einsum, not BLAS: on a busy machine a threaded BLAS call
+    # spins for longer than these take (the fit cost twice its CPU without
+    # OPENBLAS_NUM_THREADS=1).
+    prevalence = params.prevalence_prior + np.einsum("j,jk->k", design.voted, posterior)
     prevalence = prevalence / prevalence.sum()
-    by_class = (design.class_members @ expected.reshape(n_voters, K * K)).reshape(-1, K, K)
+    by_class = np.einsum(
+        "cv,vx->cx", design.class_members, expected.reshape(n_voters, K * K)
+    ).reshape(-1, K, K)
     pooled = _mix(
         _normalise_rows(params.pool_strength * params.base_matrix() + by_class.transpose(0, 2, 1)),
         params.trust(),
@@ -435,15 +440,17 @@ def _community_errors(
     share = np.full(len(start), 1 / len(start))
     for _ in range(params.community_iterations):
         logs = np.log(matrices.transpose(0, 2, 1).reshape(len(start), K * K))  # (m, r · 3 + k)
-        log_q = temper[:, None] * (expected @ logs.T) + np.log(share)
+        log_q = temper[:, None] * np.einsum("vx,mx->vm", expected, logs) + np.log(share)
         log_q -= log_q.max(axis=1, keepdims=True)
         q = np.exp(log_q)
         q /= q.sum(axis=1, keepdims=True)
-        counts = (q.T @ expected).reshape(-1, K, K).transpose(0, 2, 1)  # (m, k, r)
+        counts = np.einsum("vm,vx->mx", q, expected).reshape(-1, K, K).transpose(0, 2, 1)
         matrices = _normalise_rows(params.pool_strength * start + counts)
         share = 1 + q.sum(axis=0)
         share /= share.sum()
-    return np.asarray(q @ _class_errors(matrices, prevalence), dtype=np.float64)
+    return np.asarray(
+        np.einsum("vm,mr->vr", q, _class_errors(matrices, prevalence)), dtype=np.float64
+    )
 
 
 def _confusion(
