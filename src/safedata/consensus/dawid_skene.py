@@ -49,6 +49,7 @@ from safedata.consensus.base import (
     register,
 )
 from safedata.consensus.votes import VOTER_CLASSES, VoterClass, Votes
+from safedata.params import bounded, check_bounds
 
 K = len(LABELS)
 _DECIMALS = 6
@@ -65,75 +66,53 @@ _SPECTRUM = (-1.0, 0.0, 1.0)
 class DawidSkeneParams:
     """Parameters of consensus v2; recorded with every release (``as_dict``)."""
 
-    account_prior_strength: float = 40.0
+    account_prior_strength: float = bounded(40.0, 0, low_open=True)
     """Pseudo-votes that pull an account's error rates toward those of its community."""
-    anonymous_prior_strength: float = 20.0
+    anonymous_prior_strength: float = bounded(20.0, 0, low_open=True)
     """The same for anonymous identities: larger, so they need more votes to stand apart."""
-    account_trust: float = 1.0
+    account_trust: float = bounded(1.0, 0, 1, low_open=True)
     """Share of the learned account pool kept in a new account's matrix (rest uniform)."""
-    anonymous_trust: float = 0.05
+    anonymous_trust: float = bounded(0.05, 0, 1, low_open=True)
     """Share kept for a new anonymous identity: its vote carries about 1/20 of the evidence."""
     pool_accuracy: float = 0.7
     """Diagonal of the matrix each class pool starts from before any vote is seen."""
-    pool_strength: float = 10.0
+    pool_strength: float = bounded(10.0, 0, low_open=True)
     """Pseudo-votes per true label behind that starting matrix."""
-    matrix_strength: float = 100.0
+    matrix_strength: float = bounded(100.0, 0, low_open=True)
     """Pseudo-votes per true label pulling a voter's full matrix toward its error profile."""
-    prevalence_prior: float = 1.0
+    prevalence_prior: float = bounded(1.0, 0, low_open=True)
     """Pseudo-documents per label in the prior over label shares."""
     communities: bool = True
     """Accounts shrink toward a mixture of learned communities (careful, weak, random and
     one-label raters) rather than toward one account pool (an addition to issue 9)."""
     community_start: tuple[float, float] = (0.8, 0.5)
     """Starting accuracy of the careful and the weak community (errors spread evenly)."""
-    community_iterations: int = 3
+    community_iterations: int = bounded(3, 1)
     """Rounds of community assignment and community matrices per M-step."""
-    community_votes: float = 20.0
+    community_votes: float = bounded(20.0, 0, low_open=True)
     """Independent votes at which an account's community is judged on its full evidence.
     With fewer, its votes' likelihood is tempered by ``votes / community_votes`` (one vote
     always fits "gives this label to everything" best; a sharp choice on a few votes
     makes EM flip between communities instead of converging)."""
-    max_iterations: int = 200
+    max_iterations: int = bounded(200, 1)
     """EM iterations at most."""
-    tolerance: float = 1e-3
+    tolerance: float = bounded(1e-3, 0, low_open=True)
     """EM stops when no document posterior moves by more than this."""
-    min_votes: int = 3
+    min_votes: int = bounded(3, 1)
     """Votes (not quarantined) a document needs before it can be settled or contested."""
-    threshold: float = 0.75
+    threshold: float = bounded(0.75, 0, 1, low_open=True)
     """Posterior probability the label needs for the document to be settled."""
-    contested_share: float = 0.25
+    contested_share: float = bounded(0.25, 0, 1, low_open=True)
     """Runner-up probability at or above which an unsettled document is contested."""
-    interval_mass: float = 0.9
+    interval_mass: float = bounded(0.9, 0, 1, low_open=True)
     """Posterior mass that ``score_interval`` must hold."""
 
     def __post_init__(self) -> None:
-        for name in (
-            "account_prior_strength",
-            "anonymous_prior_strength",
-            "pool_strength",
-            "matrix_strength",
-            "prevalence_prior",
-            "tolerance",
-        ):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-        for name in (
-            "account_trust",
-            "anonymous_trust",
-            "threshold",
-            "contested_share",
-            "interval_mass",
-        ):
-            if not 0 < getattr(self, name) <= 1:
-                raise ValueError(f"{name} must lie in (0, 1]")
-        if self.community_votes <= 0:
-            raise ValueError("community_votes must be positive")
+        check_bounds(self)
         if not 1 / K < self.pool_accuracy < 1:
             raise ValueError("pool_accuracy must lie in (1/3, 1)")
         if len(self.community_start) != 2 or not all(1 / K < a < 1 for a in self.community_start):
             raise ValueError("community_start holds two accuracies in (1/3, 1)")
-        if self.max_iterations < 1 or self.min_votes < 1 or self.community_iterations < 1:
-            raise ValueError("max_iterations, min_votes and community_iterations must be >= 1")
 
     @classmethod
     def from_consensus_params(cls, params: ConsensusParams, **overrides: Any) -> DawidSkeneParams:
