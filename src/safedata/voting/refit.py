@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
@@ -61,6 +61,7 @@ _PAGE = 100_000
 """Rows per fetch when SQLite reads the votes."""
 _WRITE_BATCH = 10_000
 """Documents per compare-and-set ``UPDATE`` (one transaction each)."""
+_DEADLOCK_ATTEMPTS = 3
 _STATUS_VALUES = ("needs_votes", "settled", "contested")
 _TOLERANCE = 1e-6
 """A stored float within this of the refit's value counts as unchanged (not rewritten)."""
@@ -377,6 +378,24 @@ def _update_statement(values: dict[str, NDArray[Any]], table: str) -> str:
     )
 
 
+def _update_batch(statement: str, low: int, high: int) -> list[int]:
+    """One compare-and-set batch in its own transaction; the ids written.
+
+    A batch locks its rows in the join's order, and a moderator's recount locks
+    several documents in id order: PostgreSQL may break such a cycle by failing
+    one of them (deadlock, SQLSTATE 40P01). The batch is then simply run again.
+    """
+    for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [low, high])
+                return [row[0] for row in cursor.fetchall()]
+        except OperationalError as exc:
+            if attempt == _DEADLOCK_ATTEMPTS or getattr(exc.__cause__, "sqlstate", "") != "40P01":
+                raise
+    raise AssertionError("unreachable")
+
+
 def write_back(read: _Read, result: Fit) -> tuple[int, int, int]:
     """Compare-and-set every changed document; recount those whose votes changed meanwhile.
 
@@ -407,9 +426,7 @@ def write_back(read: _Read, result: Fit) -> tuple[int, int, int]:
     try:
         for start in range(0, ids.size, _WRITE_BATCH):
             stop = min(start + _WRITE_BATCH, ids.size) - 1
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [int(ids[start]), int(ids[stop])])
-                written.update(row[0] for row in cursor.fetchall())
+            written.update(_update_batch(statement, int(ids[start]), int(ids[stop])))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT t.document_id FROM {table} t JOIN {_DOCUMENT} d "
