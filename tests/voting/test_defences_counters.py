@@ -144,3 +144,33 @@ def test_limits_and_the_gate_on_either_store(store: str, monkeypatch: pytest.Mon
     assert not once_per("gate", 3600)
     cache.delete("gate")
     assert once_per("gate", 3600)
+
+
+def test_a_token_vote_reads_the_suspension_from_the_token_lookup(
+    document: Document, member: User
+) -> None:
+    from django.test import Client
+    from django.utils import timezone
+
+    from safedata.accounts.models import ApiToken
+
+    raw = ApiToken.issue(member, "tests")[1]
+    user = ApiToken.authenticate(raw)
+    assert user is not None
+    assert user.suspended_at is None
+    User.objects.filter(pk=member.pk).update(suspended_at=timezone.now())
+    suspended = ApiToken.authenticate(raw)
+    assert suspended is not None
+    assert suspended.suspended_at is not None
+    assert timezone.is_aware(suspended.suspended_at)  # as the ORM gives it, on SQLite too
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(
+            f"/api/v1/documents/{document.pk}/vote",
+            {"rating": "great"},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {raw}"},
+        )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "account_suspended"
+    assert len(queries.captured_queries) == 1  # the token lookup, no reload of the user
+    assert not Vote.objects.exists()

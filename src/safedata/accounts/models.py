@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import connection, models
@@ -98,10 +98,17 @@ class ApiToken(models.Model):
             cls.objects.filter(pk=token_id).update(last_used_at=timezone.now())
         flags = {"is_active", "is_staff", "is_superuser"}
         values = [
-            bool(value) if column in flags else value
+            bool(value) if column in flags else _aware(value)
             for column, value in zip(_USER_COLUMNS, user_values, strict=True)
         ]
         return User.from_db(connection.alias, list(_USER_COLUMNS), values)
+
+
+def _aware(value: object) -> object:
+    """SQLite hands a timestamp column back naive (in UTC); the ORM would make it aware."""
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 # In the model's field order: ``from_db`` with some fields deferred assigns the values
