@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from safedata.documents.models import Document
 from safedata.voting import sql, weights
@@ -129,6 +130,65 @@ def test_recompute_while_votes_arrive_loses_nothing_and_overwrites_nothing(
     _assert_all_fresh(documents)
     for document in documents:
         assert document.votes_total == document.votes.filter(counted=True).count()
+
+
+def _wait_until_blocked() -> None:
+    """PostgreSQL: until another session of this database waits for a lock (10 s at most)."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.5)  # SQLite: the refit waits on the database lock, nothing to see
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database() "
+                "AND a.pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("v2")
+def test_recompute_survives_a_deadlock_with_a_multi_document_lock(make_document: Any) -> None:
+    """A session holds the last document, then locks all the others in id order.
+
+    On PostgreSQL the refit's write-back batch has locked those others (it reaches the
+    last document last) and waits for it: a deadlock, which PostgreSQL breaks by failing
+    the refit's batch (it has waited longest). The other session then gets every lock,
+    and the batch, run again, still writes every document.
+    """
+    documents = [make_document(f"Locked text number {n}.") for n in range(20)]
+    _rate(documents)
+    last, others = documents[-1].pk, [d.pk for d in documents[:-1]]
+    holding = threading.Event()
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def locker() -> None:
+        try:
+            with transaction.atomic():
+                list(Document.objects.select_for_update().filter(pk=last))
+                holding.set()
+                _wait_until_blocked()
+                rows = Document.objects.select_for_update().filter(pk__in=others).order_by("pk")
+                got.extend(rows.values_list("pk", flat=True))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=locker)
+    thread.start()
+    holding.wait(10)
+    report = recompute()
+    thread.join()
+    assert errors == []
+    assert sorted(got) == sorted(others)
+    assert report.written + report.recounted == 20
+    _assert_all_fresh(documents)
 
 
 @pytest.mark.django_db
