@@ -63,6 +63,7 @@ from safedata.consensus.dawid_skene import (
     LiveVote,
     document_consensus,
     fit,
+    symmetric_matrix,
 )
 from safedata.consensus.votes import VoterClass, Votes
 
@@ -180,8 +181,7 @@ def oracle(pool: Pool, votes: Votes) -> NDArray[np.int64]:
     """Bayes' rule with every voter's true matrix: the best any method can do on these votes."""
     matrices = np.zeros((POOL, 3, 3))
     for kind, accuracy in ((0, CAREFUL), (1, CARELESS)):
-        off = (1 - accuracy) / 2
-        matrices[pool.kind == kind] = np.full((3, 3), off) + np.eye(3) * (accuracy - off)
+        matrices[pool.kind == kind] = symmetric_matrix(accuracy)
     constant = np.flatnonzero(pool.kind == 2)
     matrices[constant, :, pool.constant[constant]] = 1.0
     matrices[pool.kind == 3] = 1 / 3

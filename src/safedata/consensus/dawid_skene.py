@@ -134,7 +134,7 @@ class DawidSkeneParams:
         return np.array([self.account_trust, self.anonymous_trust])
 
     def base_matrix(self) -> NDArray[np.float64]:
-        return _symmetric(self.pool_accuracy)
+        return symmetric_matrix(self.pool_accuracy)
 
     def community_matrices(self) -> NDArray[np.float64]:
         """The communities' starting matrices (rows true label): careful, weak, random, then
@@ -143,11 +143,15 @@ class DawidSkeneParams:
             np.full((K, K), 0.05) + np.outer(np.ones(K), np.eye(K)[r]) * 0.85 for r in range(K)
         ]
         return np.stack(
-            [*(_symmetric(a) for a in self.community_start), np.full((K, K), 1 / K), *one_label]
+            [
+                *(symmetric_matrix(a) for a in self.community_start),
+                np.full((K, K), 1 / K),
+                *one_label,
+            ]
         )
 
 
-def _symmetric(accuracy: float) -> NDArray[np.float64]:
+def symmetric_matrix(accuracy: float) -> NDArray[np.float64]:
     """A matrix with ``accuracy`` on the diagonal and the errors spread evenly."""
     off = (1 - accuracy) / (K - 1)
     return np.full((K, K), off) + np.eye(K) * (accuracy - off)
@@ -720,5 +724,6 @@ __all__ = [
     "document_consensus",
     "fit",
     "summarise",
+    "symmetric_matrix",
     "vote_weights",
 ]
