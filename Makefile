@@ -30,7 +30,7 @@ migrate: $(STAMP)
 # run); type check, SQLite and the fault tests alongside (shown when both lanes are done).
 # Each suite has its own data folder and Redis databases (tests/conftest.py), so the two
 # never meet. Fails when any step of either lane fails.
-LANES := var/test-lanes
+LANES = $(TEST_DATA)/test-lanes
 test: $(STAMP) services
 	@mkdir -p $(LANES); \
 	$(MAKE) --no-print-directory test-lane-2 > $(LANES)/lane-2.log 2>&1 & lane2=$$!; \
