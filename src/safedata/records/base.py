@@ -13,6 +13,7 @@ exports with other columns pass their own ``schema``.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ from safedata.records.schema import (
     batch_to_records,
     conform_batch,
     records_to_batch,
+    rows_to_batch,
 )
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -161,6 +163,46 @@ class RecordReader(ABC):
         self, path: Path, batch_size: int, keep_extra: bool
     ) -> Iterator[pa.RecordBatch]:
         """Batches of at most ``batch_size`` rows; columns beyond the schema kept on request."""
+
+
+Extras = dict[str, Any]
+"""The values of one row beyond the schema, by column name."""
+
+
+class RowReader(RecordReader):
+    """A reader of a text format that checks one row at a time: ``rows`` yields each
+    validated row, and this class batches them with their values beyond the schema."""
+
+    @abstractmethod
+    def rows(self, path: Path, extras: list[Extras] | None) -> Iterator[tuple[Any, ...]]:
+        """Each row of ``path`` checked against the schema (in its column order); a bad row
+        raises ``RecordFormatError``. Given ``extras``, the values of a row beyond the schema
+        are appended to it before the row is yielded."""
+
+    def iter_batches(
+        self, path: Path, batch_size: int, keep_extra: bool
+    ) -> Iterator[pa.RecordBatch]:
+        # Extras go into a list beside the rows: a pair per row would cost 10 % of a read.
+        extras: list[Extras] | None = [] if keep_extra else None
+        rows = self.rows(path, extras)
+        while chunk := list(itertools.islice(rows, batch_size)):
+            batch = rows_to_batch(chunk)
+            if extras is not None:
+                batch = with_extras(path, batch, extras)
+                extras.clear()
+            yield batch
+
+
+def with_extras(path: Path, batch: pa.RecordBatch, extras: list[Extras]) -> pa.RecordBatch:
+    """``batch`` with a column for each key beyond the schema, its type inferred."""
+    for name in dict.fromkeys(key for extra in extras for key in extra):
+        try:
+            column = pa.array([extra.get(name) for extra in extras])
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            problem = f"extra field {name!r} mixes types"
+            raise RecordFormatError.at(str(path), None, problem) from None
+        batch = batch.append_column(name, column)
+    return batch
 
 
 _WRITERS: dict[str, type[RecordWriter]] = {}

@@ -18,14 +18,13 @@ from typing import Any, BinaryIO, ClassVar
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from safedata.records.base import RecordReader, RecordWriter, register_reader, register_writer
+from safedata.records.base import Extras, RecordWriter, RowReader, register_reader, register_writer
 from safedata.records.errors import RecordFormatError
 from safedata.records.jsonl import iso_timestamp
 from safedata.records.schema import (
     FIELD_NAMES,
     SCHEMA,
     missing_fields,
-    rows_to_batch,
     validate_row,
 )
 
@@ -92,31 +91,26 @@ def _typed(cells: dict[str, str]) -> dict[str, Any]:
 
 
 @register_reader
-class CsvReader(RecordReader):
+class CsvReader(RowReader):
     """Reads CSV written by ``CsvWriter`` or by hand, checking each row against the schema."""
 
     identifier: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
 
-    def iter_batches(
-        self, path: Path, batch_size: int, keep_extra: bool
-    ) -> Iterator[pa.RecordBatch]:
-        rows: list[tuple[Any, ...]] = []
-        extras: list[list[str]] = []
+    def rows(self, path: Path, extras: list[Extras] | None) -> Iterator[tuple[Any, ...]]:
         with path.open(encoding="utf-8", newline="") as text:
-            header, numbered = self._rows(path, csv.reader(text))
-            extra_names = [name for name in header if name not in FIELD_NAMES]
+            header, numbered = self._header_and_rows(path, csv.reader(text))
+            extra = {name: header.index(name) for name in header if name not in FIELD_NAMES}
             for number, cells in numbered:
-                rows.append(self._row(path, number, header, cells))
-                extras.append([cells[header.index(name)] for name in extra_names])
-                if len(rows) == batch_size:
-                    yield self._batch(rows, extra_names if keep_extra else [], extras)
-                    rows, extras = [], []
-        if rows:
-            yield self._batch(rows, extra_names if keep_extra else [], extras)
+                row = self._row(path, number, header, cells)
+                if extras is not None:
+                    extras.append({name: cells[i] for name, i in extra.items()})
+                yield row
 
     @staticmethod
-    def _rows(path: Path, reader: Any) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    def _header_and_rows(
+        path: Path, reader: Any
+    ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         try:
             header = next(reader)
         except StopIteration:
@@ -137,15 +131,6 @@ class CsvReader(RecordReader):
             return validate_row(_typed(dict(zip(header, cells, strict=True))))
         except RecordFormatError as error:
             raise RecordFormatError.at(str(path), number, str(error)) from None
-
-    @staticmethod
-    def _batch(
-        rows: list[tuple[Any, ...]], extra_names: list[str], extras: list[list[str]]
-    ) -> pa.RecordBatch:
-        batch = rows_to_batch(rows)
-        for index, name in enumerate(extra_names):
-            batch = batch.append_column(name, pa.array([extra[index] for extra in extras]))
-        return batch
 
 
 def _numbered(path: Path, reader: Any) -> Iterator[tuple[int, list[str]]]:

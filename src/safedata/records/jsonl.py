@@ -20,10 +20,10 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import zstandard
 
-from safedata.records.base import RecordReader, RecordWriter, register_reader, register_writer
+from safedata.records.base import Extras, RecordWriter, RowReader, register_reader, register_writer
 from safedata.records.errors import RecordFormatError
 from safedata.records.jsontext import JsonInputError, parse_json
-from safedata.records.schema import SCHEMA, rows_to_batch, validate_row
+from safedata.records.schema import SCHEMA, validate_row
 
 GZIP_LEVEL = 6
 ZSTD_LEVEL = 10
@@ -269,53 +269,22 @@ def _parse_line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     return value
 
 
-def _with_extras(path: Path, batch: pa.RecordBatch, extras: list[dict[str, Any]]) -> pa.RecordBatch:
-    """``batch`` with a column for each key beyond the schema, its type inferred."""
-    for name in dict.fromkeys(key for extra in extras for key in extra):
-        try:
-            column = pa.array([extra.get(name) for extra in extras])
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            problem = f"extra field {name!r} mixes types"
-            raise RecordFormatError.at(str(path), None, problem) from None
-        batch = batch.append_column(name, column)
-    return batch
-
-
 @register_reader
-class JsonlReader(RecordReader):
+class JsonlReader(RowReader):
     """Reads JSON Lines, checking every line against the schema."""
 
     identifier: ClassVar[str] = "jsonl"
     suffix: ClassVar[str] = ".jsonl"
 
-    def iter_batches(
-        self, path: Path, batch_size: int, keep_extra: bool
-    ) -> Iterator[pa.RecordBatch]:
-        rows: list[tuple[Any, ...]] = []
-        extras: list[dict[str, Any]] = []
+    def rows(self, path: Path, extras: list[Extras] | None) -> Iterator[tuple[Any, ...]]:
         for number, obj in iter_json_objects(path):
-            rows.append(self._row(path, number, obj))
-            if keep_extra:
+            try:
+                row = validate_row(obj)
+            except RecordFormatError as error:
+                raise RecordFormatError.at(str(path), number, str(error)) from None
+            if extras is not None:
                 extras.append({k: v for k, v in obj.items() if k not in SCHEMA.names})
-            if len(rows) == batch_size:
-                yield self._batch(path, rows, extras, keep_extra)
-                rows, extras = [], []
-        if rows:
-            yield self._batch(path, rows, extras, keep_extra)
-
-    @staticmethod
-    def _row(path: Path, number: int, obj: dict[str, Any]) -> tuple[Any, ...]:
-        try:
-            return validate_row(obj)
-        except RecordFormatError as error:
-            raise RecordFormatError.at(str(path), number, str(error)) from None
-
-    @staticmethod
-    def _batch(
-        path: Path, rows: list[tuple[Any, ...]], extras: list[dict[str, Any]], keep_extra: bool
-    ) -> pa.RecordBatch:
-        batch = rows_to_batch(rows)
-        return _with_extras(path, batch, extras) if keep_extra else batch
+            yield row
 
 
 @register_reader
