@@ -13,14 +13,15 @@
    ``executemany`` on SQLite) and from there into ``VoterReliability`` by one
    ``INSERT … ON CONFLICT``. From its commit on, the vote path weighs each new
    vote with the new matrices.
-4. **Write back** the new values through a temporary table too, then one
-   ``UPDATE … FROM`` per batch of document ids (each its own short transaction,
-   so a vote waits for one batch at most). A row is updated only if its
-   ``vote_version`` is still the one read in step 1 (compare-and-set) and if one
-   of its values changed: a steady-state refit rewrites only what moved. A
-   document that got a vote (or an undo, a quarantine…) meanwhile is recounted
-   instead, under its row lock, from its current votes and the new matrices. No
-   vote is lost and no newer consensus is overwritten by an older one.
+4. **Write back** in batches of 10,000 documents, each one short transaction (a
+   vote waits for one batch at most): the batch's new values go into a temporary
+   table (binary ``COPY`` / ``executemany``), then one ``UPDATE … FROM`` writes a
+   row only if its ``vote_version`` is still the one read in step 1
+   (compare-and-set) and one of its values changed: a steady-state refit rewrites
+   only what moved. A document that got a vote (or an undo, a quarantine…) since
+   the read is recounted instead, under its row lock, from its current votes and
+   the new matrices. No vote is lost and no newer consensus is overwritten by an
+   older one.
 
 Updating the consensus columns leaves the full-text index alone: PostgreSQL
 recomputes the stored ``search_vector`` only when ``title`` or ``text`` is set,
@@ -352,7 +353,7 @@ def _case(column: str, values: tuple[str, ...]) -> str:
 
 
 def _update_statement(values: dict[str, NDArray[Any]], table: str) -> str:
-    """Compare-and-set of one id range (two parameters), only where a value changed."""
+    """Compare-and-set of the batch in ``table``, only where a value changed."""
     expressions = {
         name: (
             _case(name, tuple(label.value for label in LABELS))
@@ -373,23 +374,44 @@ def _update_statement(values: dict[str, NDArray[Any]], table: str) -> str:
     assignments = ", ".join(f"{name} = {expression}" for name, expression in expressions.items())
     return (
         f"UPDATE {_DOCUMENT} AS d SET {assignments} FROM {table} AS t "
-        "WHERE t.document_id BETWEEN %s AND %s AND d.id = t.document_id "
-        f"AND d.vote_version = t.version AND NOT ({same}) RETURNING id"
+        "WHERE d.id = t.document_id AND d.vote_version = t.version "
+        f"AND NOT ({same}) RETURNING id"
     )
 
 
-def _update_batch(statement: str, low: int, high: int) -> list[int]:
-    """One compare-and-set batch in its own transaction; the ids written.
+def _write_batch(
+    values: dict[str, NDArray[Any]], columns: dict[str, str]
+) -> tuple[list[int], list[int]]:
+    """One batch in one transaction: load it into a temporary table, compare-and-set.
+
+    Returns the ids written and those whose ``vote_version`` moved since the read
+    (to recount). The temporary table lives only inside the transaction, so the
+    refit also works through a pooler in transaction mode (PgBouncer).
 
     A batch locks its rows in the join's order, and a moderator's recount locks
     several documents in id order: PostgreSQL may break such a cycle by failing
     one of them (deadlock, SQLSTATE 40P01). The batch is then simply run again.
     """
+    arrays = list(values.values())
+    rows = (
+        _to_pg_binary(arrays)
+        if _postgres()
+        else list(zip(*(a.tolist() for a in arrays), strict=True))
+    )
     for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [low, high])
-                return [row[0] for row in cursor.fetchall()]
+            with transaction.atomic():
+                table = _fill_temp("refit_documents", columns, rows)
+                with connection.cursor() as cursor:
+                    cursor.execute(_update_statement(values, table))
+                    written = [row[0] for row in cursor.fetchall()]
+                    cursor.execute(
+                        f"SELECT t.document_id FROM {table} t JOIN {_DOCUMENT} d "
+                        "ON d.id = t.document_id WHERE d.vote_version <> t.version"
+                    )
+                    moved = [row[0] for row in cursor.fetchall()]
+                _drop_temp(table)
+            return written, moved
         except OperationalError as exc:
             if attempt == _DEADLOCK_ATTEMPTS or getattr(exc.__cause__, "sqlstate", "") != "40P01":
                 raise
@@ -401,9 +423,6 @@ def write_back(read: _Read, result: Fit) -> tuple[int, int, int]:
 
     Returns (written, recounted, unchanged).
     """
-    ids = read.document_ids
-    if ids.size == 0:
-        return 0, 0, 0
     values = _new_values(read, result)
     columns = {
         name: "BIGINT PRIMARY KEY"
@@ -413,31 +432,16 @@ def write_back(read: _Read, result: Fit) -> tuple[int, int, int]:
         else "DOUBLE PRECISION"
         for name, array in values.items()
     }
-    arrays = list(values.values())
-    rows = (
-        _to_pg_binary(arrays)
-        if _postgres()
-        else list(zip(*(a.tolist() for a in arrays), strict=True))
-    )
-    with transaction.atomic():
-        table = _fill_temp("refit_documents", columns, rows)
-    statement = _update_statement(values, table)
     written: set[int] = set()
-    try:
-        for start in range(0, ids.size, _WRITE_BATCH):
-            stop = min(start + _WRITE_BATCH, ids.size) - 1
-            written.update(_update_batch(statement, int(ids[start]), int(ids[stop])))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT t.document_id FROM {table} t JOIN {_DOCUMENT} d "
-                "ON d.id = t.document_id WHERE d.vote_version <> t.version"
-            )
-            missed = [row[0] for row in cursor.fetchall()]
-    finally:
-        _drop_temp(table)
+    missed: list[int] = []
+    for start in range(0, read.document_ids.size, _WRITE_BATCH):
+        batch = {name: array[start : start + _WRITE_BATCH] for name, array in values.items()}
+        done, moved = _write_batch(batch, columns)
+        written.update(done)
+        missed.extend(moved)
     services.recount_documents(missed)
     touched = written.union(missed)
-    return len(written), len(missed), int(ids.size) - len(touched)
+    return len(written), len(missed), int(read.document_ids.size) - len(touched)
 
 
 def _peak_rss_mib() -> float:
