@@ -85,7 +85,10 @@ class DocumentFilter:
             documents = documents.filter(label=self.label)
         if self.status:
             documents = documents.filter(status=self.status)
-        if self.language:
+        if "\x00" in self.language:
+            # No stored code holds a NUL, and PostgreSQL refuses one in a text parameter.
+            documents = documents.filter(pk__isnull=True)
+        elif self.language:
             documents = documents.filter(language=self.language)
         if self.min_votes:
             documents = documents.filter(votes_total__gte=self.min_votes)
