@@ -11,14 +11,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 @contextmanager
@@ -89,3 +93,52 @@ def wait_until_idle(parent: int, seconds: float) -> None:
         if now - used < 0.05:
             return
         used = now
+
+
+class CpuMeter:
+    """CPU seconds used during a run by gunicorn's processes and by one database's backends.
+
+    Polled every ``every`` seconds from ``/proc`` and ``pg_stat_activity`` (the same
+    machine only), keeping each process's first and last reading: backends come and go
+    (``CONN_MAX_AGE`` is 60 s), and one that ends loses at most its last poll's share.
+    """
+
+    def __init__(self, master: int, pg: str, database: str, every: float = 0.5) -> None:
+        self.master, self.pg, self.database, self.every = master, pg, database, every
+
+    def measure(self, run: Callable[[], T]) -> tuple[T, float, float]:
+        """``run()``'s result, and the gunicorn and PostgreSQL CPU seconds it cost."""
+        first: dict[tuple[str, int], float] = {}
+        last: dict[tuple[str, int], float] = {}
+        stop = threading.Event()
+        with psycopg.connect(f"{self.pg}/postgres", autocommit=True) as conn:
+
+            def poll(started: bool) -> None:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+                ).fetchall()
+                seen = [("gunicorn", pid) for pid in processes(self.master)]
+                for key in [*seen, *(("postgres", row[0]) for row in rows)]:
+                    cpu = cpu_seconds(key[1])
+                    if cpu <= 0.0:
+                        continue  # gone meanwhile: keep its last reading
+                    first.setdefault(key, 0.0 if started else cpu)
+                    last[key] = cpu
+
+            def keep_polling() -> None:
+                while not stop.wait(self.every):
+                    poll(True)
+
+            poll(False)
+            poller = threading.Thread(target=keep_polling, daemon=True)
+            poller.start()
+            try:
+                result = run()
+            finally:
+                stop.set()
+                poller.join()
+            poll(True)
+        used = {"gunicorn": 0.0, "postgres": 0.0}
+        for key, cpu in last.items():
+            used[key[0]] += cpu - first[key]
+        return result, used["gunicorn"], used["postgres"]

@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 import redis
-from _server import ROOT, cpu_seconds, gunicorn, processes
+from _server import ROOT, CpuMeter, gunicorn
 
 BIN = Path(sys.executable).parent
 DB_NAME = "safedata_bench_load"  # its own: votes.py and export.py use theirs
@@ -137,16 +137,6 @@ def stored(args: argparse.Namespace) -> tuple[int, int]:
     return (votes or (0,))[0], (uploads or (0,))[0]
 
 
-def server_cpu(args: argparse.Namespace, master: int) -> tuple[float, float]:
-    """CPU seconds so far of gunicorn's processes and of the load database's backends
-    (a backend that closed meanwhile is missed: connections live 60 s here)."""
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
-        ).fetchall()
-    return sum(map(cpu_seconds, processes(master))), sum(cpu_seconds(row[0]) for row in rows)
-
-
 def report(
     args: argparse.Namespace, folder: Path, counts: tuple[int, int], cpu: tuple[float, float]
 ) -> bool:
@@ -205,12 +195,10 @@ def main() -> None:
             log_path.open("wb") as log,
             gunicorn(server_options(args), env=env, port=args.port, log=log) as server,
         ):
-            before = server_cpu(args, server.pid)
-            run_locust(args, setup, folder)
-            after = server_cpu(args, server.pid)
-            cpu = (after[0] - before[0], after[1] - before[1])
+            meter = CpuMeter(server.pid, args.pg, DB_NAME)
+            _, *cpu = meter.measure(lambda: run_locust(args, setup, folder))
             time.sleep(2)  # requests in flight when locust stopped
-        met = report(args, folder, stored(args), cpu)
+        met = report(args, folder, stored(args), (cpu[0], cpu[1]))
     raise SystemExit(0 if met else 1)
 
 

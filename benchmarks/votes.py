@@ -30,7 +30,7 @@ from typing import Any
 
 import psycopg
 import redis
-from _server import ROOT, cpu_seconds, gunicorn, processes
+from _server import ROOT, CpuMeter, gunicorn
 
 DB_NAME = "safedata_bench_votes"  # its own: benchmarks/export.py uses safedata_bench
 TARGET_RATIO = 0.30  # issue 12: about 0.9 of a one-statement vote view's ratio to its ping
@@ -230,41 +230,6 @@ def production_like_env() -> None:
         os.environ[threshold] = "1000000000"
 
 
-def _backend_pids(pg: str) -> list[int]:
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
-class CpuMeter:
-    """CPU seconds of the gunicorn processes and of the bench database's backends.
-
-    A process that starts during a run counts from zero; one that ends during it
-    loses its share (workers and backends live for the whole run here).
-    """
-
-    def __init__(self, server: subprocess.Popen[bytes], pg: str) -> None:
-        self.server, self.pg = server, pg
-
-    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        return (
-            {pid: cpu_seconds(pid) for pid in processes(self.server.pid)},
-            {pid: cpu_seconds(pid) for pid in _backend_pids(self.pg)},
-        )
-
-    @staticmethod
-    def used(
-        before: tuple[dict[int, float], dict[int, float]],
-        after: tuple[dict[int, float], dict[int, float]],
-    ) -> tuple[float, float]:
-        def spent(b: dict[int, float], a: dict[int, float]) -> float:
-            return sum(cpu - b.get(pid, 0.0) for pid, cpu in a.items())
-
-        return spent(before[0], after[0]), spent(before[1], after[1])
-
-
 def run_wrk(args: argparse.Namespace, script: str, seconds: int) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + LUA_COMMON)
@@ -323,14 +288,10 @@ def measure(
 
 def metered(meter: CpuMeter, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run one wrk pass; add the server's and the database's CPU ms per request to its result."""
-    before = meter.snapshot()
-    result = run()
-    python, database = meter.used(before, meter.snapshot())
+    result, python, database = meter.measure(run)
     requests = max(1, result["requests"])
-    result["python_cpu_ms"], result["pg_cpu_ms"] = (
-        python / requests * 1000,
-        database / requests * 1000,
-    )
+    result["python_cpu_ms"] = python / requests * 1000
+    result["pg_cpu_ms"] = database / requests * 1000
     return result
 
 
@@ -486,7 +447,7 @@ def main() -> None:
         with gunicorn(
             server_options(args), env=dict(os.environ), port=port, health="/api/v1/ping"
         ) as server:
-            measure(args, first_doc, tokens, CpuMeter(server, args.pg))
+            measure(args, first_doc, tokens, CpuMeter(server.pid, args.pg, DB_NAME))
     finally:
         admin_sql(args.pg, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
