@@ -11,12 +11,12 @@ the same work as plain parameterised SQL on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from safedata.audit.models import AuditEntry
 from safedata.consensus import Counts, Label, Status
@@ -367,44 +367,3 @@ def partial_document(
     """A Document holding the voted fields; the others load lazily if a caller reads them."""
     values = {"id": document_id, "uploader_id": tally.uploader_id, **consensus_fields(consensus)}
     return Document.from_db(connection.alias, list(values), list(values.values()))
-
-
-def vote_pages(page_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Every vote as (document id, its vote_version, voter key, code).
-
-    ``code`` packs the rest into one integer, so that the database does the
-    per-row work: rating index (0 unsafe, 1 neutral, 2 great) + 3 if independent
-    + 6 if counted. One statement, so the votes and the versions come from one
-    snapshot; read in pages to bound memory.
-    """
-    statement = (
-        "SELECT v.document_id, d.vote_version, v.voter_key, "
-        "CASE v.rating WHEN 'unsafe' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END "
-        "+ CASE WHEN v.independent THEN 3 ELSE 0 END + CASE WHEN v.counted THEN 6 ELSE 0 END "
-        f"FROM {_VOTE} v JOIN {_DOCUMENT} d ON d.id = v.document_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        while page := cursor.fetchmany(page_size):
-            yield page
-
-
-def compare_and_set(
-    columns: Sequence[str], rows: Sequence[Sequence[float | int | str]]
-) -> set[int]:
-    """Update documents whose ``vote_version`` is unchanged; the ids written.
-
-    Each row is (id, version read, then one value per column). One statement per
-    call; ``VALUES`` columns are named ``column1…`` on SQLite and PostgreSQL alike.
-    """
-    width = 2 + len(columns)
-    marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
-    assignments = ", ".join(f"{column} = v.column{i + 3}" for i, column in enumerate(columns))
-    statement = (
-        f"UPDATE {_DOCUMENT} SET {assignments} FROM (VALUES {marks}) AS v "
-        f"WHERE {_DOCUMENT}.id = v.column1 AND {_DOCUMENT}.vote_version = v.column2 "
-        f"RETURNING {_DOCUMENT}.id"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(statement, [value for row in rows for value in row])
-        return {row[0] for row in cursor.fetchall()}
