@@ -3,6 +3,7 @@ staff) get in; everyone else gets a 403 and never a moderator page, and nothing 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -73,6 +74,17 @@ def _call_api(method: str, url: str, data: dict[str, Any], headers: dict[str, st
     return Client().post(url, data, content_type="application/json", **headers)
 
 
+def _each_changing_nothing(
+    routes: list[tuple[str, str, dict[str, Any]]], send: Callable[[str, str, dict[str, Any]], Any]
+) -> Iterator[Any]:
+    """``send(method, url, data)``'s response to each route; afterwards, that none of them
+    changed a document, report, appeal, account or the audit log."""
+    before = _state()
+    for method, url, data in routes:
+        yield send(method, url, data)
+    assert _state() == before
+
+
 def _client_for(persona: str, request: pytest.FixtureRequest) -> tuple[Client, User | None]:
     if persona == "anonymous":
         return Client(), None
@@ -97,14 +109,12 @@ def test_outsiders_get_403_on_every_moderation_page(
     persona: str, case: dict[str, int], request: pytest.FixtureRequest
 ) -> None:
     client, _ = _client_for(persona, request)
-    before = _state()
-    for method, url, data in _pages(case):
-        response = getattr(client, method)(url, data)
-        assert response.status_code == 403, (method, url)
+    pages = _each_changing_nothing(_pages(case), lambda m, u, d: getattr(client, m)(u, d))
+    for response in pages:
+        assert response.status_code == 403, response.request
         body = response.content.decode()
         assert "Only moderators may open this page." in body
         assert "Moderation queue" not in body
-    assert _state() == before
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
@@ -113,13 +123,10 @@ def test_outsiders_get_403_or_401_on_every_moderation_api_operation(
 ) -> None:
     _, user = _client_for(persona, request)
     headers = bearer(token_for(user)) if user is not None else {}
-    before = _state()
-    for method, url, data in _api(case):
-        response = _call_api(method, url, data, headers)
-        expected = 401 if user is None else 403
-        assert response.status_code == expected, (method, url)
+    operations = _each_changing_nothing(_api(case), lambda m, u, d: _call_api(m, u, d, headers))
+    for response in operations:
+        assert response.status_code == (401 if user is None else 403), response.request
         assert response.json()["error"]["code"] in ("forbidden", "unauthorized")
-    assert _state() == before
 
 
 @pytest.mark.parametrize("persona", MODERATORS)
