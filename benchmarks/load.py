@@ -39,6 +39,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=32, help="concurrent locust users")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=8.0,
+        help="users started per second; the figures count from the moment all run",
+    )
     parser.add_argument("--documents", type=int, default=2_000)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--workers", type=int, default=0, help="0: deploy/gunicorn.conf.py's")
@@ -117,7 +123,10 @@ def run_locust(args: argparse.Namespace, setup: dict[str, Any], folder: Path) ->
         "LOAD_LEDGER": str(folder / "ledger.json"),
     }
     command = [str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py")]
-    command += ["--headless", "--users", str(args.users), "--spawn-rate", str(args.users)]
+    # Users arrive over a few seconds rather than in one instant, and the statistics start
+    # once all of them run (steady state); the ledger of acknowledged writes counts them all.
+    command += ["--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
+    command += ["--reset-stats"]
     command += ["--run-time", f"{args.duration}s", "--stop-timeout", "10"]
     command += ["--host", f"http://127.0.0.1:{args.port}", "--csv", str(folder / "load")]
     command += ["--only-summary", "--loglevel", "WARNING"]
@@ -142,7 +151,10 @@ def report(
 ) -> bool:
     rows = list(csv.DictReader((folder / "load_stats.csv").open(encoding="utf-8")))
     ledger = json.loads((folder / "ledger.json").read_text(encoding="utf-8"))
-    print(f"\n{args.users} users, {args.duration} s; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n{args.users} users (started at {args.spawn_rate:g}/s, counted once all run),"
+        f" {args.duration} s; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'route':36} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  statuses")
     worst_p99, unexpected = 0.0, 0
     for row in rows:
