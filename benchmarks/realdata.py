@@ -53,7 +53,7 @@ from safedata.classify.metrics import classification_metrics
 from safedata.classify.model import Model
 from safedata.classify.train import TrainOptions, train
 from safedata.consensus import LABELS, Counts, compute
-from safedata.records import Record, open_writer, read_records, text_sha256
+from safedata.records import Record, open_writer, read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "benchmarks" / "realdata"
@@ -93,23 +93,8 @@ def settled(index: int, text: str, label: str, title: str) -> Record:
     """One labelled text as a settled record: three votes for its label."""
     votes = {name.value: 3 if name.value == label else 0 for name in LABELS}
     verdict = compute(Counts(**votes))
-    return Record(
-        index,
-        text,
-        title,
-        "",
-        "",
-        "en",
-        datetime(2018, 9, 21, tzinfo=UTC),
-        text_sha256(text),
-        votes["unsafe"],
-        votes["neutral"],
-        votes["great"],
-        verdict.score,
-        label,
-        verdict.confidence,
-        verdict.status.value,
-    )
+    uploaded = datetime(2018, 9, 21, tzinfo=UTC)
+    return Record.rated(index, text, verdict, uploaded_at=uploaded, title=title, label=label)
 
 
 def to_record(index: int, row: dict[str, str]) -> Record:

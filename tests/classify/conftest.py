@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from safedata.consensus import Counts, compute
-from safedata.records import Record, open_writer, text_sha256
+from safedata.records import Record, open_writer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,22 +55,13 @@ def make_records(
         verdict = compute(Counts(**votes))
         text = make_text(rng, label)
         records.append(
-            Record(
+            Record.rated(
                 i,
                 text,
-                "",
-                "",
-                "",
-                "en",
-                datetime(2024, 1, 1, tzinfo=UTC),
-                text_sha256(text),
-                votes["unsafe"],
-                votes["neutral"],
-                votes["great"],
-                verdict.score,
-                label,
-                verdict.confidence,
-                status or "settled",
+                verdict,
+                uploaded_at=datetime(2024, 1, 1, tzinfo=UTC),
+                label=label,
+                status=status or "settled",
             )
         )
     return records

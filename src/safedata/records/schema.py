@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from safedata.consensus import LABELS, Status
+from safedata.consensus import LABELS, Consensus, Status
 from safedata.records.errors import RecordFormatError
 
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
@@ -218,6 +218,39 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """The record as a dict in schema order (``uploaded_at`` stays a ``datetime``)."""
         return {name: getattr(self, name) for name in FIELD_NAMES}
+
+    @classmethod
+    def rated(
+        cls,
+        id: int,
+        text: str,
+        consensus: Consensus,
+        *,
+        uploaded_at: datetime,
+        title: str = "",
+        label: str | None = None,
+        status: str | None = None,
+    ) -> Record:
+        """A record of ``text`` carrying ``consensus`` and its vote counts (English, no URL
+        or licence); ``label`` and ``status`` override the consensus's own where given."""
+        counts = consensus.counts
+        return cls(
+            id=id,
+            text=text,
+            title=title,
+            source_url="",
+            license="",
+            language="en",
+            uploaded_at=uploaded_at,
+            content_sha256=text_sha256(text),
+            votes_unsafe=counts.unsafe,
+            votes_neutral=counts.neutral,
+            votes_great=counts.great,
+            score=consensus.score,
+            label=label or consensus.label.value,
+            confidence=consensus.confidence,
+            status=status or consensus.status.value,
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Record:
