@@ -304,8 +304,9 @@ class _Design:
     """1.0 for documents with a vote that counts, else 0.0."""
 
 
-def _design(votes: Votes, voter_class: NDArray[np.int64]) -> _Design:
+def _design(votes: Votes) -> _Design:
     own = votes.n_voters * K
+    voter_class = votes.classes_of_voters()
     live = votes.weight > 0
     doc, voter, rating, cls, independent, weight = (
         (votes.doc, votes.voter, votes.rating, votes.voter_class, votes.independent, votes.weight)
@@ -512,7 +513,7 @@ def fit(votes: Votes, params: DawidSkeneParams | None = None) -> Fit:
     """Fit the model to every vote by EM; ``Fit.iterations`` says how long it took."""
     params = params or DawidSkeneParams()
     started = time.perf_counter()
-    design = _design(votes, votes.classes_of_voters())
+    design = _design(votes)
     prevalence, pooled = ModelState.initial(params).arrays()
     new_voters = pooled.transpose(0, 2, 1)[design.voter_class]
     posterior = _e_step(design, new_voters, pooled, prevalence)
