@@ -72,11 +72,6 @@ def voter_classes(keys: Iterable[str]) -> list[VoterClass]:
     return [known[key] for key in ordered]
 
 
-def voter_class(voter_key: str) -> VoterClass:
-    """``voter_classes`` of one key."""
-    return voter_classes([voter_key])[0]
-
-
 class _StateCache:
     """The newest fit's model state, reloaded only when a newer fit id shows up."""
 
