@@ -99,8 +99,8 @@ def lock_tally(
     voter_key: str,
     *,
     with_votes: bool = False,
-    rating: str = "",
-    since: datetime | None = None,
+    rating: str,
+    since: datetime,
 ) -> LockedTally | None:
     """Lock a visible document's row and read its consensus; None when there is no such document.
 
@@ -122,7 +122,7 @@ def lock_tally(
         row = cursor.fetchone()
     if row is None:
         return None
-    stamp = connection.ops.adapt_datetimefield_value(since) if since is not None else None
+    stamp = connection.ops.adapt_datetimefield_value(since)
     same = (
         f"(SELECT COUNT(*) FROM {_VOTE} WHERE document_id = %s AND rating = %s "
         "AND updated_at >= %s)"
