@@ -38,15 +38,18 @@ def publishable_documents() -> QuerySet[Document]:
     return Document.objects.public()
 
 
-def fetch_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+def fetch_rows(
+    rows: QuerySet[Any], select: Callable[[str], str] = lambda sql: sql
+) -> list[tuple[Any, ...]]:
     """The rows as the database driver returns them, skipping the ORM's per-row conversion.
 
     On SQLite that leaves timestamps as text, which ``to_batch`` converts a whole
     column at a time; this is most of the cost of reading a large table otherwise.
+    ``select`` wraps the rows' SQL (its parameters stay bound).
     """
     sql, params = rows.query.sql_with_params()
     with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(select(sql), params)
         return list(cursor.fetchall())
 
 
@@ -58,20 +61,19 @@ def _sqlite_rows(rows: QuerySet[Any], schema: pa.Schema) -> list[tuple[Any, ...]
     through an expression has no declared type, so the text comes as it is and
     ``to_batch`` parses the whole column in Arrow.
     """
-    sql, params = rows.query.sql_with_params()
     names = [f"c{i}" for i in range(len(schema))]
     columns = [
         f"CAST({name} AS TEXT)" if pa.types.is_timestamp(field.type) else name
         for name, field in zip(names, schema, strict=True)
     ]
     # Column names made here; the values stay bound parameters.
-    query = (
-        f"WITH page({', '.join(names)}) AS ({sql}) "  # noqa: S608
-        f"SELECT {', '.join(columns)} FROM page"
+    return fetch_rows(
+        rows,
+        lambda sql: (
+            f"WITH page({', '.join(names)}) AS ({sql}) "  # noqa: S608
+            f"SELECT {', '.join(columns)} FROM page"
+        ),
     )
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(query, params)
-        return list(cursor.fetchall())
 
 
 def _copy(rows: QuerySet[Any], select: Callable[[str], str], fmt: str) -> list[Any]:
