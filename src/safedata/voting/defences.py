@@ -28,20 +28,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from safedata.accounts.models import User
 from safedata.audit.models import log_action
 from safedata.consensus.votes import VoterClass
 from safedata.ratelimit import Rate, hit, once_per, recent_count
 from safedata.thresholds import Defences
 from safedata.voting import services as vote_services
-from safedata.voting.identity import Voter, claim_identity, voter_class
+from safedata.voting.identity import Voter, claim_identity, voter_classes
 from safedata.voting.models import QuarantineGroup, Vote
 
 logger = logging.getLogger(__name__)
@@ -93,17 +91,9 @@ def _young_keys(votes: Sequence[_Recent], now: datetime) -> set[str]:
         .values_list("voter_key", "first")
     )
     young = {key for key, first in first_votes if first >= since}
-    user_ids = {vote.user_id for vote in votes if vote.user_id is not None}
-    verified = set(
-        EmailAddress.objects.filter(user_id__in=user_ids, verified=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    for pk, joined in User.objects.filter(pk__in=user_ids).values_list("pk", "date_joined"):
-        key = f"u:{pk}"
-        cls = voter_class(key, joined=joined, email_verified=pk in verified, now=now)
-        if cls == VoterClass.ANONYMOUS:
-            young.add(key)
+    members = {f"u:{vote.user_id}" for vote in votes if vote.user_id is not None}
+    classes = voter_classes(members, now)
+    young.update(key for key, cls in classes.items() if cls == VoterClass.ANONYMOUS)
     return young
 
 
