@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from django.utils.safestring import SafeString
 
@@ -49,7 +48,6 @@ class Result:
 class BrowseQuery:
     filter: DocumentFilter = field(default_factory=DocumentFilter)
     sort: str = DEFAULT_SORT
-    max_query_chars: ClassVar[int] = search.MAX_QUERY_CHARS
 
     @property
     def q(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db.models import Q, QuerySet
 from ninja import Field, Schema
@@ -77,6 +77,8 @@ class DocumentFilter:
     language: str = ""
     min_votes: int = 0
     min_confidence: float = 0.0
+    max_query_chars: ClassVar[int] = search.MAX_QUERY_CHARS
+    """The longest ``q`` accepted (the search box's ``maxlength``)."""
 
     def apply(self, documents: Documents) -> Documents:
         if self.q:
