@@ -2,7 +2,8 @@
 
 Never imports Django: the web app, the JSON API and the command line all call
 ``screen_upload`` with explicit ``UploadRules``. A check is a registered class
-with an identifier; a new check is one new class decorated with ``@register``.
+with an identifier; a new check is one new class that names its identifier (and its
+``order``) in its class statement, which registers it.
 """
 
 from __future__ import annotations

@@ -48,7 +48,11 @@ class ScreeningError(ValueError):
 
 
 class Check(ABC, Generic[T]):
-    """One registered screening rule."""
+    """One registered screening rule.
+
+    A check declares itself in its class statement, which also registers it:
+    ``class Empty(TextCheck, identifier="empty", order=30): ...``.
+    """
 
     identifier: ClassVar[str]
     """Stable name, used in logs, reports and tests."""
@@ -56,6 +60,23 @@ class Check(ABC, Generic[T]):
     """Lower runs first: cheap, decisive checks go before the others."""
     per_line: ClassVar[bool] = False
     """True when the check also applies to each line of a bulk file, not the file as a whole."""
+
+    def __init_subclass__(
+        cls,
+        *,
+        identifier: str | None = None,
+        order: int | None = None,
+        per_line: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if order is not None:
+            cls.order = order
+        if per_line is not None:
+            cls.per_line = per_line
+        if identifier is not None:
+            cls.identifier = identifier
+            register(cls)
 
     @abstractmethod
     def problem(self, value: T, limits: Limits) -> str | None:
@@ -74,7 +95,8 @@ _REGISTRY: dict[str, type[Check[Any]]] = {}
 
 
 def register(cls: type[Check[T]]) -> type[Check[T]]:
-    """Class decorator: add a check to the registry under its identifier."""
+    """Add a check to the registry under its identifier (a class statement that names an
+    ``identifier`` does this itself)."""
     known = _REGISTRY.get(cls.identifier)
     if known is not None and known is not cls:
         raise ValueError(f"a screening check named {cls.identifier!r} is already registered")

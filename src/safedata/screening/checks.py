@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safedata.screening.base import ByteCheck, Limits, TextCheck, register
+from safedata.screening.base import ByteCheck, Limits, TextCheck
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f") + b"\x7f"
 _DELETE_CONTROL_CHARS = dict.fromkeys([*_CONTROL_BYTES, *range(0x80, 0xA0)])
@@ -10,32 +10,19 @@ BINARY_RATIO = 0.05
 """Share of control characters above which content is treated as binary, not text."""
 
 
-@register
-class Oversized(ByteCheck):
-    identifier = "oversized"
-    order = 10
-
+class Oversized(ByteCheck, identifier="oversized", order=10):
     def problem(self, value: bytes, limits: Limits) -> str | None:
         if len(value) <= limits.max_bytes:
             return None
         return f"Too large: {len(value):,} bytes; the limit is {limits.max_bytes:,} bytes."
 
 
-@register
-class EmptyFile(ByteCheck):
-    identifier = "empty-file"
-    order = 20
-
+class EmptyFile(ByteCheck, identifier="empty-file", order=20):
     def problem(self, value: bytes, limits: Limits) -> str | None:
         return "The file is empty (0 bytes)." if not value else None
 
 
-@register
-class NulBytes(ByteCheck):
-    identifier = "nul-bytes"
-    order = 30
-    per_line = True
-
+class NulBytes(ByteCheck, identifier="nul-bytes", order=30, per_line=True):
     def problem(self, value: bytes, limits: Limits) -> str | None:
         if b"\x00" not in value:
             return None
@@ -45,11 +32,7 @@ class NulBytes(ByteCheck):
         )
 
 
-@register
-class BinaryBytes(ByteCheck):
-    identifier = "binary"
-    order = 40
-
+class BinaryBytes(ByteCheck, identifier="binary", order=40):
     def problem(self, value: bytes, limits: Limits) -> str | None:
         # bytes.translate deletes in C: counting control bytes stays fast on large files.
         controls = len(value) - len(value.translate(None, _CONTROL_BYTES))
@@ -61,12 +44,7 @@ class BinaryBytes(ByteCheck):
         )
 
 
-@register
-class InvalidUtf8(ByteCheck):
-    identifier = "invalid-utf8"
-    order = 50
-    per_line = True
-
+class InvalidUtf8(ByteCheck, identifier="invalid-utf8", order=50, per_line=True):
     def problem(self, value: bytes, limits: Limits) -> str | None:
         try:
             value.decode("utf-8")
@@ -75,20 +53,12 @@ class InvalidUtf8(ByteCheck):
         return None
 
 
-@register
-class NulCharacters(TextCheck):
-    identifier = "nul-characters"
-    order = 10
-
+class NulCharacters(TextCheck, identifier="nul-characters", order=10):
     def problem(self, value: str, limits: Limits) -> str | None:
         return "The text contains NUL bytes; upload plain text only." if "\x00" in value else None
 
 
-@register
-class ControlCharacters(TextCheck):
-    identifier = "control-characters"
-    order = 20
-
+class ControlCharacters(TextCheck, identifier="control-characters", order=20):
     def problem(self, value: str, limits: Limits) -> str | None:
         if not value:
             return None
@@ -98,20 +68,12 @@ class ControlCharacters(TextCheck):
         return f"The text looks binary: {share:.0%} of its characters are control characters."
 
 
-@register
-class Empty(TextCheck):
-    identifier = "empty"
-    order = 30
-
+class Empty(TextCheck, identifier="empty", order=30):
     def problem(self, value: str, limits: Limits) -> str | None:
         return "The text is empty." if not value else None
 
 
-@register
-class TooLong(TextCheck):
-    identifier = "too-long"
-    order = 40
-
+class TooLong(TextCheck, identifier="too-long", order=40):
     def problem(self, value: str, limits: Limits) -> str | None:
         if len(value) <= limits.max_chars:
             return None
