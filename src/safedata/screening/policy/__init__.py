@@ -4,7 +4,8 @@
 ``Finding`` per check that matched: the check's identifier, a reason for the
 uploader, a ``Severity``, the number of matches and their positions (never the
 matched text). A flagged upload is held for a moderator, not rejected. A new
-check is one class decorated with ``@register_policy`` in a module imported here.
+check is one class, in a module imported here, whose class statement names its
+identifier and severity (which registers it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from safedata.screening.policy.base import (
     Span,
     find_policy_issues,
     policy_checks,
-    register_policy,
 )
 
 __all__ = [
@@ -33,5 +33,4 @@ __all__ = [
     "Span",
     "find_policy_issues",
     "policy_checks",
-    "register_policy",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar
@@ -54,7 +54,11 @@ class Finding:
 
 
 class PolicyCheck(ABC):
-    """One registered policy rule: a class with an identifier, a reason and a severity."""
+    """One registered policy rule: a class with an identifier, a reason and a severity.
+
+    The identifier and severity are keywords of the class statement, which registers it:
+    ``class EmailAddress(PolicyCheck, identifier="pii.email", severity=Severity.MEDIUM)``.
+    """
 
     identifier: ClassVar[str]
     """Stable dotted name (``family.kind``), used in settings, logs and tests."""
@@ -65,10 +69,12 @@ class PolicyCheck(ABC):
     """Boolean environment variable (default on) that switches the check off when false:
     ``SCREEN_`` and the identifier in capitals, ``.`` as ``_`` (``SCREEN_PII_EMAIL``)."""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, identifier: str, severity: Severity, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "identifier" in cls.__dict__:
-            cls.setting = "SCREEN_" + cls.identifier.replace(".", "_").upper()
+        cls.identifier = identifier
+        cls.severity = severity
+        cls.setting = "SCREEN_" + identifier.replace(".", "_").upper()
+        _register(cls)
 
     @abstractmethod
     def spans(self, text: str) -> Iterable[Span]:
@@ -76,17 +82,19 @@ class PolicyCheck(ABC):
 
 
 def match_spans(
-    pattern: re.Pattern[str],
+    patterns: Sequence[re.Pattern[str]],
     text: str,
     keep: Callable[[re.Match[str]], bool] | None = None,
-    bounds: Span | None = None,
+    within: Iterable[Span] | None = None,
 ) -> Iterator[Span]:
-    """Positions of the matches of ``pattern`` in ``text`` (within ``bounds``, a start and
-    end, when given) that ``keep`` accepts; every match without ``keep``."""
-    matches = pattern.finditer(text) if bounds is None else pattern.finditer(text, *bounds)
-    for match in matches:
-        if keep is None or keep(match):
-            yield match.span()
+    """Positions of the matches of each of ``patterns`` in ``text`` that ``keep`` accepts
+    (every match without ``keep``); only inside the ``within`` regions, a start and an end
+    each, when given."""
+    for start, end in [(0, len(text))] if within is None else within:
+        for pattern in patterns:
+            for match in pattern.finditer(text, start, end):
+                if keep is None or keep(match):
+                    yield match.span()
 
 
 def in_url(text: str, position: int) -> bool:
@@ -110,14 +118,11 @@ _REGISTRY: dict[str, type[PolicyCheck]] = {}
 _INSTANCES: dict[str, PolicyCheck] = {}
 
 
-def register_policy(cls: type[PolicyCheck]) -> type[PolicyCheck]:
-    """Class decorator: add a policy check to the registry under its identifier."""
-    known = _REGISTRY.get(cls.identifier)
-    if known is not None and known is not cls:
+def _register(cls: type[PolicyCheck]) -> None:
+    if cls.identifier in _REGISTRY:
         raise ValueError(f"a policy check named {cls.identifier!r} is already registered")
     _REGISTRY[cls.identifier] = cls
     _INSTANCES[cls.identifier] = cls()
-    return cls
 
 
 def policy_checks() -> dict[str, type[PolicyCheck]]:

@@ -48,7 +48,6 @@ from safedata.screening.policy.base import (
     in_url,
     match_spans,
     mixes_case_and_digits,
-    register_policy,
 )
 from safedata.screening.policy.prose import BASE64_BLOB_CHARS
 
@@ -80,12 +79,6 @@ def candidate_lines(text: str) -> tuple[Span, ...]:
     return tuple(lines)
 
 
-def _pattern_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[Span]:
-    for line in candidate_lines(text):
-        for pattern in patterns:
-            yield from match_spans(pattern, text, bounds=line)
-
-
 _CLOUD_KEYS = _patterns(
     AWSKeyDetector,
     AzureStorageKeyDetector,
@@ -96,33 +89,27 @@ _CLOUD_KEYS = _patterns(
 )
 
 
-@register_policy
-class CloudKey(PolicyCheck):
-    identifier = "secret.cloud_key"
+class CloudKey(PolicyCheck, identifier="secret.cloud_key", severity=Severity.HIGH):
     reason = (
         "The text contains what looks like a cloud access key (AWS, Azure, IBM). Remove "
         "keys and revoke any that were real."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
-        return _pattern_spans(_CLOUD_KEYS, text)
+        return match_spans(_CLOUD_KEYS, text, within=candidate_lines(text))
 
 
 _PRIVATE_KEYS = _patterns(PrivateKeyDetector)
 
 
-@register_policy
-class PrivateKey(PolicyCheck):
-    identifier = "secret.private_key"
+class PrivateKey(PolicyCheck, identifier="secret.private_key", severity=Severity.HIGH):
     reason = (
         "The text contains a private key (RSA, SSH, PGP and the like). Remove it and "
         "replace the key if it was real."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
-        return _spans_everywhere(_PRIVATE_KEYS, text)
+        return match_spans(_PRIVATE_KEYS, text)
 
 
 _ARTIFACTORY = _patterns(ArtifactoryDetector)
@@ -137,19 +124,13 @@ def _short_token_spans(text: str) -> Iterator[Span]:
     # These matches can be shorter than a long run, so they search the whole text,
     # but only when their fixed part occurs in it.
     if re.search(r"AKC|AP[0-9A-F]", text):
-        yield from _spans_everywhere(_ARTIFACTORY, text)
+        yield from match_spans(_ARTIFACTORY, text)
     if "://" in text:
-        for pattern in _BASIC_AUTH:
-            yield from match_spans(pattern, text, _real_password)
+        yield from match_spans(_BASIC_AUTH, text, _real_password)
 
 
 def _real_password(login: re.Match[str]) -> bool:
     return login.group(1).lower().strip("<>{}") not in PLACEHOLDER_PASSWORDS
-
-
-def _spans_everywhere(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[Span]:
-    for pattern in patterns:
-        yield from match_spans(pattern, text)
 
 
 _TOKENS = _patterns(
@@ -174,21 +155,17 @@ def _valid_jwt(token: re.Match[str]) -> bool:
     return bool(JwtTokenDetector.is_formally_valid(token.group()))
 
 
-@register_policy
-class ServiceToken(PolicyCheck):
-    identifier = "secret.token"
+class ServiceToken(PolicyCheck, identifier="secret.token", severity=Severity.HIGH):
     reason = (
         "The text contains what looks like an access token or a password in a URL "
         "(GitHub, GitLab, Slack, Stripe, OpenAI, a JSON Web Token and the like). Remove "
         "it and revoke it if it was real."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
-        yield from _pattern_spans(_TOKENS, text)
+        yield from match_spans(_TOKENS, text, within=candidate_lines(text))
         yield from _short_token_spans(text)
-        for pattern in _JWTS:
-            yield from match_spans(pattern, text, _valid_jwt)
+        yield from match_spans(_JWTS, text, _valid_jwt)
 
 
 _ENTROPY = Base64HighEntropyString()
@@ -220,14 +197,11 @@ def _random_parts(text: str, run: re.Match[str]) -> Iterator[Span]:
             yield run.start() + part.start(), run.start() + part.end()
 
 
-@register_policy
-class HighEntropyString(PolicyCheck):
-    identifier = "secret.high_entropy"
+class HighEntropyString(PolicyCheck, identifier="secret.high_entropy", severity=Severity.MEDIUM):
     reason = (
         "The text contains a long random-looking string, which is often a password, key "
         "or token. Remove it, or replace it with a placeholder."
     )
-    severity = Severity.MEDIUM
 
     def spans(self, text: str) -> Iterator[Span]:
         for start, end in candidate_lines(text):

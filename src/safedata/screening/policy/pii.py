@@ -27,7 +27,6 @@ from safedata.screening.policy.base import (
     Severity,
     Span,
     in_url,
-    register_policy,
 )
 
 _LOCAL_PART = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}\Z")
@@ -51,14 +50,11 @@ def _is_personal_address(domain: str) -> bool:
     )
 
 
-@register_policy
-class EmailAddress(PolicyCheck):
-    identifier = "pii.email"
+class EmailAddress(PolicyCheck, identifier="pii.email", severity=Severity.MEDIUM):
     reason = (
         "The text contains an e-mail address. Remove people's contact details before "
         "uploading (addresses at example.com are fine)."
     )
-    severity = Severity.MEDIUM
 
     def spans(self, text: str) -> Iterator[Span]:
         # Start from each "@": a pattern tried at every letter of the text is far slower.
@@ -122,11 +118,8 @@ PHONE_REGION = "US"
 are recognised for every country whatever this is."""
 
 
-@register_policy
-class PhoneNumber(PolicyCheck):
-    identifier = "pii.phone"
+class PhoneNumber(PolicyCheck, identifier="pii.phone", severity=Severity.MEDIUM):
     reason = "The text contains a phone number. Remove people's phone numbers before uploading."
-    severity = Severity.MEDIUM
 
     def spans(self, text: str) -> Iterator[Span]:
         candidates = (span for span in _clusters(text) if _may_be_phone(text, *span))
@@ -181,14 +174,11 @@ def is_card_number(digits: str) -> bool:
     return False
 
 
-@register_policy
-class PaymentCard(PolicyCheck):
-    identifier = "pii.payment_card"
+class PaymentCard(PolicyCheck, identifier="pii.payment_card", severity=Severity.HIGH):
     reason = (
         "The text contains what looks like a payment card number. Remove card numbers "
         "before uploading."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
         for start, end in digit_clusters(text, 13):
@@ -219,44 +209,36 @@ class IdFormat:
 
 CONTEXT_CHARS = 40
 """How far before a bare-digit identifier its keyword may stand."""
+
+
+def _standalone(
+    name: str, core: str, is_valid: Callable[[str], bool], digits: int, keyword: str = ""
+) -> IdFormat:
+    """A format whose candidates match ``core`` with no letter, digit, ``_`` or ``-`` on
+    either side; ``keyword`` (any case), when given, must stand before the number."""
+    context = re.compile(keyword, re.IGNORECASE) if keyword else None
+    return IdFormat(name, re.compile(rf"(?<![\w-]){core}(?![\w-])"), is_valid, digits, context)
+
+
 ID_FORMATS = (
-    IdFormat("US SSN", re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"), ssn.is_valid, 9),
-    IdFormat(
-        "US SSN",
-        re.compile(r"(?<![\w-])\d{9}(?![\w-])"),
-        ssn.is_valid,
-        9,
-        re.compile(r"\bSSN\b|social security", re.IGNORECASE),
+    _standalone("US SSN", r"\d{3}-\d{2}-\d{4}", ssn.is_valid, 9),
+    _standalone("US SSN", r"\d{9}", ssn.is_valid, 9, r"\bSSN\b|social security"),
+    _standalone("ES DNI", r"\d{8}-?[A-Z]", dni.is_valid, 8),
+    _standalone("ES NIE", r"[XYZ]-?\d{7}-?[A-Z]", nie.is_valid, 7),
+    _standalone(
+        "FR NIR", r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}", nir.is_valid, 13
     ),
-    IdFormat("ES DNI", re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), dni.is_valid, 8),
-    IdFormat("ES NIE", re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), nie.is_valid, 7),
-    IdFormat(
-        "FR NIR",
-        re.compile(r"(?<![\w-])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])"),
-        nir.is_valid,
-        13,
-    ),
-    IdFormat(
+    _standalone(
         "DE IdNr",
-        re.compile(r"(?<![\w-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w-])"),
+        r"\d{2} ?\d{3} ?\d{3} ?\d{3}",
         idnr.is_valid,
         11,
-        re.compile(r"steuer|\bIdNr\b|identifikationsnummer|\btax id", re.IGNORECASE),
+        r"steuer|\bIdNr\b|identifikationsnummer|\btax id",
     ),
-    IdFormat(
-        "NL BSN",
-        re.compile(r"(?<![\w-])\d{4}\.?\d{2}\.?\d{3}(?![\w-])"),
-        bsn.is_valid,
-        9,
-        re.compile(r"\bBSN\b|burgerservicenummer", re.IGNORECASE),
+    _standalone(
+        "NL BSN", r"\d{4}\.?\d{2}\.?\d{3}", bsn.is_valid, 9, r"\bBSN\b|burgerservicenummer"
     ),
-    IdFormat(
-        "GB NHS number",
-        re.compile(r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])"),
-        nhs.is_valid,
-        10,
-        re.compile(r"\bNHS\b", re.IGNORECASE),
-    ),
+    _standalone("GB NHS number", r"\d{3}[ -]?\d{3}[ -]?\d{4}", nhs.is_valid, 10, r"\bNHS\b"),
 )
 
 CODICE_FISCALE = IdFormat(
@@ -279,14 +261,11 @@ def _id_spans(text: str, form: IdFormat, start: int, end: int) -> Iterator[Span]
             yield match.span()
 
 
-@register_policy
-class NationalId(PolicyCheck):
-    identifier = "pii.national_id"
+class NationalId(PolicyCheck, identifier="pii.national_id", severity=Severity.HIGH):
     reason = (
         "The text contains what looks like a government identity or social security "
         "number. Remove identity numbers before uploading."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
         yield from _id_spans(text, CODICE_FISCALE, 0, len(text))
@@ -318,13 +297,10 @@ def _iban_end(text: str, start: int, end: int) -> int | None:
     return None
 
 
-@register_policy
-class Iban(PolicyCheck):
-    identifier = "pii.iban"
+class Iban(PolicyCheck, identifier="pii.iban", severity=Severity.HIGH):
     reason = (
         "The text contains a bank account number (IBAN). Remove account numbers before uploading."
     )
-    severity = Severity.HIGH
 
     def spans(self, text: str) -> Iterator[Span]:
         for match in _IBAN.finditer(text):

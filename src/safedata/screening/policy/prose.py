@@ -16,7 +16,6 @@ from safedata.screening.policy.base import (
     Span,
     match_spans,
     mixes_case_and_digits,
-    register_policy,
 )
 
 BASE64_LINE_CHARS = 40
@@ -35,17 +34,14 @@ def _is_blob(match: re.Match[str]) -> bool:
     return len(run) - run.count("\n") >= BASE64_BLOB_CHARS and mixes_case_and_digits(run)
 
 
-@register_policy
-class Base64Blob(PolicyCheck):
-    identifier = "prose.base64_blob"
+class Base64Blob(PolicyCheck, identifier="prose.base64_blob", severity=Severity.LOW):
     reason = (
         "The text contains a long block of encoded data (base64), not prose. Upload the "
         "readable text only."
     )
-    severity = Severity.LOW
 
     def spans(self, text: str) -> Iterator[Span]:
-        return match_spans(_BASE64, text, _is_blob)
+        return match_spans((_BASE64,), text, _is_blob)
 
 
 CODE_LINE_CHARS = 400
@@ -61,14 +57,11 @@ def symbol_share(line: str) -> float:
     return symbols / len(line) if line else 0.0
 
 
-@register_policy
-class CodeWall(PolicyCheck):
-    identifier = "prose.code_wall"
+class CodeWall(PolicyCheck, identifier="prose.code_wall", severity=Severity.LOW):
     reason = (
         "The text contains very long lines dense with symbols, like minified code, not "
         "prose. Upload readable text only."
     )
-    severity = Severity.LOW
 
     def spans(self, text: str) -> Iterator[Span]:
         start = 0
