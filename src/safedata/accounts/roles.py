@@ -6,11 +6,14 @@ from django.contrib.auth.models import AnonymousUser
 
 from safedata.accounts.models import User
 
+Person = User | AnonymousUser
+"""Whoever makes a request: ``request.user`` (a member, or the anonymous user)."""
+
 MODERATORS_GROUP = "moderators"
 """Name of the Django group whose members moderate documents, reports and votes."""
 
 
-def is_moderator(user: User | AnonymousUser) -> bool:
+def is_moderator(user: Person) -> bool:
     """Whether ``user`` may use the moderation pages and API (anonymous users never may)."""
     if not user.is_authenticated or not user.is_active:
         return False
@@ -31,7 +34,7 @@ class AccountSuspended(PermissionError):
         )
 
 
-def require_not_suspended(user: User | AnonymousUser | None) -> None:
+def require_not_suspended(user: Person | None) -> None:
     """Raise ``AccountSuspended`` when ``user`` is a suspended member (anonymous users pass)."""
     if isinstance(user, User) and user.is_authenticated and user.suspended_at is not None:
         raise AccountSuspended

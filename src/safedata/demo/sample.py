@@ -17,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from safedata.consensus import Label
+
 LICENSE = "CC0-1.0"
 """The licence of every sample text."""
 
-VOTE_LETTERS = {"g": "great", "n": "neutral", "u": "unsafe"}
+VOTE_LETTERS = {"g": Label.GREAT, "n": Label.NEUTRAL, "u": Label.UNSAFE}
 """A letter in ``SampleDocument.votes`` -> the rating it stands for."""
 
 

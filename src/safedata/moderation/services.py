@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from safedata.accounts.models import User
-from safedata.accounts.roles import is_moderator, require_not_suspended
+from safedata.accounts.roles import Person, is_moderator, require_not_suspended
 from safedata.audit.models import AuditEntry, log_action, log_actions
 from safedata.documents.models import Document, Visibility
 from safedata.documents.services import NewDocument, UploadError, screen
@@ -95,13 +94,13 @@ ACTIONS: dict[str, str] = {
 """Each decision and the visibility it gives the document."""
 
 
-def _require_moderator(actor: User | AnonymousUser | None) -> User:
+def _require_moderator(actor: Person | None) -> User:
     if actor is None or not isinstance(actor, User) or not is_moderator(actor):
         raise NotModerator("Only moderators may do this.")
     return actor
 
 
-def _acting(moderator: Any, reason: str) -> tuple[User, str]:
+def _acting(moderator: Person | None, reason: str) -> tuple[User, str]:
     """The moderator who acts and their checked reason, or the error refusing them."""
     return _require_moderator(moderator), _note(reason)
 
@@ -338,7 +337,7 @@ def _hold_when_reported(document: Document) -> None:
     log_action("document.held", document, data={"cause": Hold.Cause.REPORTS, "reports": count})
 
 
-def dismiss_report(report_id: int, moderator: Any, reason: str = "") -> Report:
+def dismiss_report(report_id: int, moderator: Person | None, reason: str = "") -> Report:
     """Close an open report without acting on its document."""
     actor, note = _acting(moderator, reason)
     with transaction.atomic():
@@ -367,7 +366,7 @@ def _resolve_reports(reports: Sequence[Report], resolution: str, actor: User, re
 # --- Decisions ----------------------------------------------------------------------------
 
 
-def decide(document_id: int, action: str, moderator: Any, reason: str = "") -> Decision:
+def decide(document_id: int, action: str, moderator: Person | None, reason: str = "") -> Decision:
     """Approve, hide or remove a document: the one path for every caller.
 
     Approving publishes it and dismisses its open reports; hiding keeps it out of
@@ -443,7 +442,7 @@ class BulkOutcome:
 
 
 def decide_many(
-    document_ids: Iterable[int], action: str, moderator: Any, reason: str = ""
+    document_ids: Iterable[int], action: str, moderator: Person | None, reason: str = ""
 ) -> BulkOutcome:
     """``decide`` for each document; one refused document does not stop the others."""
     _require_moderator(moderator)
@@ -487,7 +486,7 @@ def appeal(document_id: int, uploader: User, message: str) -> Appeal:
     return created
 
 
-def uphold_appeal(appeal_id: int, moderator: Any, reason: str = "") -> Appeal:
+def uphold_appeal(appeal_id: int, moderator: Person | None, reason: str = "") -> Appeal:
     """Reject an appeal: the decision stands (for removed documents the only answer)."""
     actor, note = _acting(moderator, reason)
     with transaction.atomic():
@@ -505,7 +504,7 @@ def uphold_appeal(appeal_id: int, moderator: Any, reason: str = "") -> Appeal:
 # --- Suspensions --------------------------------------------------------------------------
 
 
-def suspend_user(user_id: int, moderator: Any, reason: str) -> Suspension:
+def suspend_user(user_id: int, moderator: Person | None, reason: str) -> Suspension:
     """Suspend a member: their public uploads are hidden and their votes stop counting."""
     actor, note = _acting(moderator, reason)
     if not note:
@@ -534,7 +533,7 @@ def suspend_user(user_id: int, moderator: Any, reason: str) -> Suspension:
     return suspension
 
 
-def reinstate_user(user_id: int, moderator: Any, reason: str = "") -> Suspension:
+def reinstate_user(user_id: int, moderator: Person | None, reason: str = "") -> Suspension:
     """Lift a suspension: the uploads it hid come back (unless a moderator acted on them since)
     and the member's votes count again."""
     actor, note = _acting(moderator, reason)
@@ -576,7 +575,7 @@ def _set_votes_counted(user: User, actor: User, *, counted: bool, reason: str) -
 # --- Reading ------------------------------------------------------------------------------
 
 
-def queue(moderator: Any) -> QuerySet[Document]:
+def queue(moderator: Person | None) -> QuerySet[Document]:
     """Documents that wait for a moderator, the most urgent first.
 
     Held uploads, documents with open reports and documents with an open appeal,
@@ -608,7 +607,7 @@ def queue(moderator: Any) -> QuerySet[Document]:
     )
 
 
-def document_log(document: Document, viewer: Any) -> QuerySet[AuditEntry]:
+def document_log(document: Document, viewer: Person | None) -> QuerySet[AuditEntry]:
     """The audit entries about ``document`` (moderators only)."""
     _require_moderator(viewer)
     return AuditEntry.objects.filter(
@@ -616,7 +615,7 @@ def document_log(document: Document, viewer: Any) -> QuerySet[AuditEntry]:
     ).select_related("actor")
 
 
-def user_log(user: User, viewer: Any) -> QuerySet[AuditEntry]:
+def user_log(user: User, viewer: Person | None) -> QuerySet[AuditEntry]:
     """The audit entries about ``user`` and the ones they made (moderators only)."""
     _require_moderator(viewer)
     about = Q(target_type=User._meta.label_lower, target_id=str(user.pk))

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safedata.accounts.models import User
-from safedata.accounts.roles import AccountSuspended, is_moderator
+from safedata.accounts.roles import AccountSuspended, Person, is_moderator
 from safedata.documents.models import Document
 from safedata.moderation import services
 from safedata.moderation.forms import DecisionForm, NoteForm, ReportForm, ReviseForm
@@ -108,7 +108,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/queue.html", context)
 
 
-def _next_case(moderator: Any, current: int) -> int | None:
+def _next_case(moderator: Person | None, current: int) -> int | None:
     ids = services.queue(moderator).exclude(pk=current).values_list("pk", flat=True)
     return ids.first()
 

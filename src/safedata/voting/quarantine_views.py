@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safedata.accounts.roles import is_moderator
+from safedata.consensus import LABELS
 from safedata.voting import defences
 from safedata.voting.models import QuarantineGroup
 
@@ -45,9 +46,7 @@ def _groups(open_groups: bool) -> list[QuarantineGroup]:
         QuarantineGroup.objects.select_related("document", "target_uploader", "resolved_by")
         .annotate(
             vote_count=Count("votes"),
-            unsafe=Count("votes", filter=Q(votes__rating="unsafe")),
-            neutral=Count("votes", filter=Q(votes__rating="neutral")),
-            great=Count("votes", filter=Q(votes__rating="great")),
+            **{label: Count("votes", filter=Q(votes__rating=label)) for label in LABELS},
         )
         .order_by("-created_at", "-pk")
     )

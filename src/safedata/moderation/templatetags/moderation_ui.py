@@ -10,14 +10,14 @@ from typing import Any
 
 from django import template
 
-from safedata.accounts.roles import is_moderator
+from safedata.accounts.roles import Person, is_moderator
 from safedata.documents.models import Document
 from safedata.moderation.models import Appeal, Decision, Hold
 
 register = template.Library()
 
 
-def box_context(document: Document, user: Any) -> dict[str, Any]:
+def box_context(document: Document, user: Person) -> dict[str, Any]:
     """The uploader's view of holds, decisions and the appeal; the moderators' link."""
     is_owner = bool(user.is_authenticated and user.pk == document.uploader_id)
     context: dict[str, Any] = {
@@ -45,6 +45,6 @@ def moderation_box(context: template.Context, document: Document) -> dict[str, A
 
 
 @register.filter(name="is_moderator")
-def is_moderator_filter(user: Any) -> bool:
+def is_moderator_filter(user: Person) -> bool:
     """``{% if user|is_moderator %}``: show the moderation queue link."""
     return is_moderator(user)
