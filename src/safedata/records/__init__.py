@@ -24,8 +24,6 @@ from safedata.records.base import (
     media_type,
     open_writer,
     read_records,
-    register_reader,
-    register_writer,
     writer_class,
 )
 from safedata.records.errors import RecordFormatError
@@ -62,8 +60,6 @@ __all__ = [
     "open_writer",
     "read_records",
     "records_to_batch",
-    "register_reader",
-    "register_writer",
     "text_sha256",
     "validate_row",
     "writer_class",

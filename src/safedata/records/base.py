@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, ClassVar, TypeVar, cast
+from typing import Any, BinaryIO, ClassVar, cast
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -36,6 +36,8 @@ from safedata.records.schema import (
 )
 
 DEFAULT_BATCH_SIZE = 10_000
+_WRITERS: dict[str, type[RecordWriter]] = {}
+_READERS: dict[str, RecordReader] = {}
 
 
 class AppendOnlySink(io.RawIOBase):
@@ -59,7 +61,11 @@ class AppendOnlySink(io.RawIOBase):
 
 
 class RecordWriter(ABC):
-    """Writes record batches in one file format to a path or a binary sink."""
+    """Writes record batches in one file format to a path or a binary sink.
+
+    A format declares itself in its class statement, which registers it:
+    ``class CsvWriter(RecordWriter, identifier="csv", suffix=".csv", media_type=...)``.
+    """
 
     identifier: ClassVar[str]
     """Format identifier, e.g. ``jsonl.gz``."""
@@ -67,6 +73,15 @@ class RecordWriter(ABC):
     """File name suffix of the format, e.g. ``.jsonl.gz``."""
     media_type: ClassVar[str]
     """HTTP ``Content-Type`` of a file in this format."""
+
+    def __init_subclass__(
+        cls, *, identifier: str, suffix: str, media_type: str, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.identifier = identifier
+        cls.suffix = suffix
+        cls.media_type = media_type
+        _WRITERS[identifier] = cls
 
     def __init__(
         self, target: str | os.PathLike[str] | BinaryIO, schema: pa.Schema | None = None
@@ -153,10 +168,21 @@ class RecordWriter(ABC):
 
 
 class RecordReader(ABC):
-    """Reads record files of one format as Arrow batches in ``SCHEMA``."""
+    """Reads record files of one format as Arrow batches in ``SCHEMA``.
+
+    A reader names the writer whose files it reads, which registers it under that
+    format's identifier and suffix: ``class CsvReader(RowReader, reads=CsvWriter)``.
+    """
 
     identifier: ClassVar[str]
     suffix: ClassVar[str]
+
+    def __init_subclass__(cls, *, reads: type[RecordWriter] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if reads is not None:
+            cls.identifier = reads.identifier
+            cls.suffix = reads.suffix
+            _READERS[reads.identifier] = cls()
 
     @abstractmethod
     def iter_batches(
@@ -203,24 +229,6 @@ def with_extras(path: Path, batch: pa.RecordBatch, extras: list[Extras]) -> pa.R
             raise RecordFormatError.at(str(path), None, problem) from None
         batch = batch.append_column(name, column)
     return batch
-
-
-_WRITERS: dict[str, type[RecordWriter]] = {}
-_READERS: dict[str, RecordReader] = {}
-W = TypeVar("W", bound=type[RecordWriter])
-R = TypeVar("R", bound=type[RecordReader])
-
-
-def register_writer(cls: W) -> W:
-    """Class decorator: make a writer available under its ``identifier``."""
-    _WRITERS[cls.identifier] = cls
-    return cls
-
-
-def register_reader(cls: R) -> R:
-    """Class decorator: make a reader available under its ``identifier``."""
-    _READERS[cls.identifier] = cls()
-    return cls
 
 
 def formats() -> list[str]:

@@ -14,11 +14,11 @@ import io
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from safedata.records.base import Extras, RecordWriter, RowReader, register_reader, register_writer
+from safedata.records.base import Extras, RecordWriter, RowReader
 from safedata.records.errors import RecordFormatError
 from safedata.records.jsonl import iso_timestamp
 from safedata.records.schema import (
@@ -37,13 +37,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-@register_writer
-class CsvWriter(RecordWriter):
+class CsvWriter(
+    RecordWriter, identifier="csv", suffix=".csv", media_type="text/csv; charset=utf-8"
+):
     """CSV for spreadsheets and tools without Parquet support."""
-
-    identifier: ClassVar[str] = "csv"
-    suffix: ClassVar[str] = ".csv"
-    media_type: ClassVar[str] = "text/csv; charset=utf-8"
 
     def _start(self, sink: BinaryIO) -> None:
         self._text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
@@ -90,12 +87,8 @@ def _typed(cells: dict[str, str]) -> dict[str, Any]:
     return typed
 
 
-@register_reader
-class CsvReader(RowReader):
+class CsvReader(RowReader, reads=CsvWriter):
     """Reads CSV written by ``CsvWriter`` or by hand, checking each row against the schema."""
-
-    identifier: ClassVar[str] = "csv"
-    suffix: ClassVar[str] = ".csv"
 
     def rows(self, path: Path, extras: list[Extras] | None) -> Iterator[tuple[Any, ...]]:
         with path.open(encoding="utf-8", newline="") as text:

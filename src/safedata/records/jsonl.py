@@ -13,14 +13,14 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import zstandard
 
-from safedata.records.base import Extras, RecordWriter, RowReader, register_reader, register_writer
+from safedata.records.base import Extras, RecordWriter, RowReader
 from safedata.records.errors import RecordFormatError
 from safedata.records.jsontext import JsonInputError, parse_json
 from safedata.records.schema import SCHEMA, validate_row
@@ -181,13 +181,10 @@ def encode_lines(batch: pa.RecordBatch) -> bytes:
     return _joined_bytes(_join(*parts))
 
 
-@register_writer
-class JsonlWriter(RecordWriter):
+class JsonlWriter(
+    RecordWriter, identifier="jsonl", suffix=".jsonl", media_type="application/jsonl; charset=utf-8"
+):
     """Uncompressed JSON Lines."""
-
-    identifier: ClassVar[str] = "jsonl"
-    suffix: ClassVar[str] = ".jsonl"
-    media_type: ClassVar[str] = "application/jsonl; charset=utf-8"
 
     def _start(self, sink: BinaryIO) -> None:
         self._stream = self._compress(sink)
@@ -202,13 +199,10 @@ class JsonlWriter(RecordWriter):
         self._stream.flush()
 
 
-@register_writer
-class JsonlGzipWriter(JsonlWriter):
+class JsonlGzipWriter(
+    JsonlWriter, identifier="jsonl.gz", suffix=".jsonl.gz", media_type="application/gzip"
+):
     """Gzip-compressed JSON Lines, without file name or time stamp in the header."""
-
-    identifier: ClassVar[str] = "jsonl.gz"
-    suffix: ClassVar[str] = ".jsonl.gz"
-    media_type: ClassVar[str] = "application/gzip"
 
     def _compress(self, sink: BinaryIO) -> _ByteStream:
         return gzip.GzipFile(
@@ -219,13 +213,10 @@ class JsonlGzipWriter(JsonlWriter):
         self._stream.close()
 
 
-@register_writer
-class JsonlZstdWriter(JsonlWriter):
+class JsonlZstdWriter(
+    JsonlWriter, identifier="jsonl.zst", suffix=".jsonl.zst", media_type="application/zstd"
+):
     """Zstandard-compressed JSON Lines (one frame, single-threaded, so deterministic)."""
-
-    identifier: ClassVar[str] = "jsonl.zst"
-    suffix: ClassVar[str] = ".jsonl.zst"
-    media_type: ClassVar[str] = "application/zstd"
 
     def _compress(self, sink: BinaryIO) -> _ByteStream:
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
@@ -269,12 +260,8 @@ def _parse_line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     return value
 
 
-@register_reader
-class JsonlReader(RowReader):
+class JsonlReader(RowReader, reads=JsonlWriter):
     """Reads JSON Lines, checking every line against the schema."""
-
-    identifier: ClassVar[str] = "jsonl"
-    suffix: ClassVar[str] = ".jsonl"
 
     def rows(self, path: Path, extras: list[Extras] | None) -> Iterator[tuple[Any, ...]]:
         for number, obj in iter_json_objects(path):
@@ -287,17 +274,9 @@ class JsonlReader(RowReader):
             yield row
 
 
-@register_reader
-class JsonlGzipReader(JsonlReader):
+class JsonlGzipReader(JsonlReader, reads=JsonlGzipWriter):
     """Reads gzip-compressed JSON Lines."""
 
-    identifier: ClassVar[str] = "jsonl.gz"
-    suffix: ClassVar[str] = ".jsonl.gz"
 
-
-@register_reader
-class JsonlZstdReader(JsonlReader):
+class JsonlZstdReader(JsonlReader, reads=JsonlZstdWriter):
     """Reads zstandard-compressed JSON Lines."""
-
-    identifier: ClassVar[str] = "jsonl.zst"
-    suffix: ClassVar[str] = ".jsonl.zst"

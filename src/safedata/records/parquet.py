@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from safedata.records.base import RecordReader, RecordWriter, register_reader, register_writer
+from safedata.records.base import RecordReader, RecordWriter
 from safedata.records.errors import RecordFormatError
 from safedata.records.schema import SCHEMA, conform_batch
 
@@ -32,13 +32,13 @@ EXPORT_PARQUET_OPTIONS: dict[str, Any] = {**PARQUET_OPTIONS, "use_dictionary": F
 """The same for files with other columns than the record schema's (exports)."""
 
 
-@register_writer
-class ParquetRecordWriter(RecordWriter):
+class ParquetRecordWriter(
+    RecordWriter,
+    identifier="parquet",
+    suffix=".parquet",
+    media_type="application/vnd.apache.parquet",
+):
     """Parquet, streamed: it only appends, so the sink need not be seekable."""
-
-    identifier: ClassVar[str] = "parquet"
-    suffix: ClassVar[str] = ".parquet"
-    media_type: ClassVar[str] = "application/vnd.apache.parquet"
 
     def _start(self, sink: BinaryIO) -> None:
         stream = pa.PythonFile(sink, mode="w")
@@ -71,12 +71,8 @@ class ParquetRecordWriter(RecordWriter):
         self._writer.is_open = False
 
 
-@register_reader
-class ParquetRecordReader(RecordReader):
+class ParquetRecordReader(RecordReader, reads=ParquetRecordWriter):
     """Reads Parquet, checking column types and values against the schema."""
-
-    identifier: ClassVar[str] = "parquet"
-    suffix: ClassVar[str] = ".parquet"
 
     def iter_batches(
         self, path: Path, batch_size: int, keep_extra: bool
