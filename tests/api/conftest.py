@@ -1,4 +1,5 @@
-"""Fixtures for the JSON API: tokens for each persona and a CSRF-enforcing client."""
+"""Fixtures for the JSON API: tokens for each persona and a CSRF-enforcing client; and
+``assert_refused``, the refusal check that the API and the page tests share."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 
 from safedata.accounts.models import ApiToken, User
@@ -63,7 +65,20 @@ def code_of(response: Any) -> str:
     return str(response.json()["error"]["code"])
 
 
-def assert_refused(response: Any, status: int, code: str) -> None:
-    """``response`` is the JSON error ``code`` with ``status``."""
+def assert_refused(
+    response: Any,
+    status: int,
+    code: str = "",
+    *,
+    says: str = "",
+    stored_no: type[Model] | None = None,
+) -> None:
+    """``response`` is a refusal with ``status``: the JSON error ``code`` when given, a
+    body that ``says`` this when given; and no row of the model ``stored_no`` exists."""
     assert response.status_code == status, response.content[:300]
-    assert code_of(response) == code
+    if code:
+        assert code_of(response) == code
+    if says:
+        assert says in response.content.decode()
+    if stored_no is not None:
+        assert not stored_no._default_manager.exists()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from tests.api.conftest import assert_refused
 
 from safedata.audit.models import AuditEntry
 from safedata.documents.models import Document
@@ -85,9 +86,9 @@ def test_bulk_without_the_policy_stores_nothing(
     client_for: ClientFor, member: Any, post_bulk: Post
 ) -> None:
     response = post_bulk(client_for(member), FILE, aup=None)
-    assert response.status_code == 400
-    assert "You must accept the Acceptable Use Policy" in response.content.decode()
-    assert not Document.objects.exists()
+    assert_refused(
+        response, 400, says="You must accept the Acceptable Use Policy", stored_no=Document
+    )
 
 
 def test_bulk_without_a_file_says_so(client_for: ClientFor, member: Any) -> None:
@@ -125,9 +126,7 @@ def test_oversized_bulk_request_gets_413(
     client_for: ClientFor, member: Any, small_limits: Any, post_bulk: Post
 ) -> None:
     response = post_bulk(client_for(member), b'{"text": "x"}\n' * 6000)
-    assert response.status_code == 413
-    assert "The upload is too large" in response.content.decode()
-    assert not Document.objects.exists()
+    assert_refused(response, 413, says="The upload is too large", stored_no=Document)
 
 
 def test_bulk_counts_once_against_the_rate_limit(
