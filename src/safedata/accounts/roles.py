@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 from safedata.accounts.models import User
 
 Person = User | AnonymousUser
 """Whoever makes a request: ``request.user`` (a member, or the anonymous user)."""
+
+
+def member(user: Person) -> User:
+    """``user`` as a member, in a view that requires sign-in (``login_required``)."""
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
+
 
 MODERATORS_GROUP = "moderators"
 """Name of the Django group whose members moderate documents, reports and votes."""

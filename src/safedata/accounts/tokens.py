@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safedata.accounts.models import ApiToken, User
+from safedata.accounts.roles import member
 from safedata.accounts.token_services import TokenError, create_token, revoke_token
 
 
@@ -23,7 +22,7 @@ class TokenForm(forms.Form):
 
 
 def _owner(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every view here is login_required
+    return member(request.user)  # every view here is login_required
 
 
 def _page(request: HttpRequest, form: TokenForm, raw: str = "", status: int = 200) -> HttpResponse:

@@ -31,6 +31,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from safedata import __version__
+from safedata.accounts.models import User
+from safedata.accounts.roles import Person
 from safedata.audit.models import log_action
 from safedata.datasets.card import (
     SnapshotStats,
@@ -258,7 +260,9 @@ def write_release(snapshot: Snapshot, directory: Path, batch_size: int | None = 
     return manifest
 
 
-def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -> Snapshot:
+def _start_snapshot(
+    version: str, actor: Person | None, snapshot_formats: Sequence[str]
+) -> Snapshot:
     try:
         with transaction.atomic():
             snapshot = Snapshot.objects.create(
@@ -268,7 +272,7 @@ def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -
                 consensus_method=weights.method_id(),
                 consensus_params=weights.method_params(),
                 code_version=code_version(),
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=actor if isinstance(actor, User) else None,
             )
             snapshot.row_count = _freeze_rows(snapshot)
             snapshot.save(update_fields=["row_count"])
@@ -279,7 +283,7 @@ def _start_snapshot(version: str, actor: Any, snapshot_formats: Sequence[str]) -
     return snapshot
 
 
-def _publish(snapshot: Snapshot, manifest: bytes, actor: Any) -> Snapshot:
+def _publish(snapshot: Snapshot, manifest: bytes, actor: Person | None) -> Snapshot:
     data = json.loads(manifest)
     with transaction.atomic():
         snapshot.status = Snapshot.Status.PUBLISHED
@@ -304,7 +308,7 @@ def _make_read_only(directory: Path) -> None:
 
 def build_snapshot(
     version: str | None = None,
-    actor: Any = None,
+    actor: Person | None = None,
     snapshot_formats: Sequence[str] = SNAPSHOT_FORMATS,
     batch_size: int | None = None,
 ) -> Snapshot:
@@ -336,7 +340,7 @@ def build_snapshot(
     return _publish(snapshot, manifest, actor)
 
 
-def _discard(snapshot: Snapshot, actor: Any, error: BaseException) -> None:
+def _discard(snapshot: Snapshot, actor: Person | None, error: BaseException) -> None:
     with transaction.atomic():
         log_action(
             "snapshot.failed",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
 from safedata.accounts.models import User
+from safedata.accounts.roles import Person
 from safedata.audit.models import log_action
 from safedata.demo.sample import LICENSE, SAMPLE, SampleDocument
 from safedata.documents.models import Document
@@ -81,7 +81,7 @@ def _sample_jsonl(sample: tuple[SampleDocument, ...]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def load_sample(actor: Any = None) -> LoadReport:
+def load_sample(actor: Person | None = None) -> LoadReport:
     """Upload the sample and cast its simulated votes; a second run adds nothing.
 
     Raises ``DemoError``, ``UploadError`` or ``RateLimited``.
@@ -121,7 +121,7 @@ def _cast_missing_votes(index: int, sample: SampleDocument, document: Document) 
     return len(missing)
 
 
-def clear_sample(actor: Any = None) -> ClearReport:
+def clear_sample(actor: Person | None = None) -> ClearReport:
     """Remove every sample document, every vote on one, and the demo account.
 
     Nothing else changes: members' documents and their votes elsewhere stay,

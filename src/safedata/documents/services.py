@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from safedata.accounts.models import member_key
+from safedata.accounts.models import User, member_key
 from safedata.accounts.roles import require_not_suspended
 from safedata.audit.models import log_action, log_actions
 from safedata.documents import language, predictions
@@ -112,14 +112,14 @@ def screen(new: NewDocument) -> ScreenedUpload:
 
 
 def create_document(
-    new: NewDocument, uploader: Any, *, audit_data: dict[str, Any] | None = None
+    new: NewDocument, uploader: User, *, audit_data: dict[str, Any] | None = None
 ) -> UploadResult:
     """Screen and store ``new`` for ``uploader`` unless the same normalised text exists."""
     return store_document(screen(new), uploader, audit_data=audit_data)
 
 
 def store_document(
-    upload: ScreenedUpload, uploader: Any, *, audit_data: dict[str, Any] | None = None
+    upload: ScreenedUpload, uploader: User, *, audit_data: dict[str, Any] | None = None
 ) -> UploadResult:
     """Store a screened upload, or return the document that already has its text."""
     existing = Document.objects.filter(content_sha256=upload.sha256).first()
@@ -139,7 +139,7 @@ def store_document(
     return UploadResult(document, created=True, findings=upload.findings)
 
 
-def _unsaved_document(upload: ScreenedUpload, uploader: Any) -> Document:
+def _unsaved_document(upload: ScreenedUpload, uploader: User) -> Document:
     # An upload the policy checks flagged waits for a moderator (or the uploader's edit).
     return Document(
         visibility=Visibility.HELD if upload.findings else Visibility.VISIBLE,
@@ -161,13 +161,13 @@ def _require_aup(aup_accepted: bool) -> None:
         )
 
 
-def _count_upload(uploader: Any) -> None:
+def _count_upload(uploader: User) -> None:
     hit("upload", member_key(uploader.pk), Rate.parse(settings.SAFEDATA_UPLOAD_RATE_LIMIT))
 
 
 def upload_document(
     new: NewDocument,
-    uploader: Any,
+    uploader: User,
     *,
     aup_accepted: bool,
     detect_language: bool,
@@ -232,7 +232,7 @@ BULK_CHUNK = 500
 """Accepted lines stored per transaction: short write locks, few round trips."""
 
 
-def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport:
+def bulk_upload(data: bytes, uploader: User, *, aup_accepted: bool) -> BulkReport:
     """Store every valid line of a JSONL file; report on each line.
 
     Accepted lines are stored in transactions of ``BULK_CHUNK`` lines; a
@@ -257,7 +257,7 @@ def bulk_upload(data: bytes, uploader: Any, *, aup_accepted: bool) -> BulkReport
     return BulkReport([_report_row(result, stored) for result in results])
 
 
-def _unsaved_line(result: LineResult, uploader: Any) -> Document:
+def _unsaved_line(result: LineResult, uploader: User) -> Document:
     upload = result.record
     assert upload is not None  # only accepted lines are stored
     if not upload.language:
@@ -265,7 +265,7 @@ def _unsaved_line(result: LineResult, uploader: Any) -> Document:
     return _unsaved_document(upload, uploader)
 
 
-def _store_chunk(chunk: list[LineResult], uploader: Any) -> dict[str, UploadResult]:
+def _store_chunk(chunk: list[LineResult], uploader: User) -> dict[str, UploadResult]:
     """Store the chunk's new texts in one transaction; every hash maps to its document."""
     hashes = [result.record.sha256 for result in chunk if result.record is not None]
     known = set(
@@ -305,7 +305,7 @@ def _as_duplicates(existing: dict[str, Document]) -> dict[str, UploadResult]:
     return {sha: UploadResult(document, created=False) for sha, document in existing.items()}
 
 
-def _store_one(result: LineResult, document: Document, uploader: Any) -> UploadResult:
+def _store_one(result: LineResult, document: Document, uploader: User) -> UploadResult:
     assert result.record is not None  # only accepted lines are stored
     upload = replace(result.record, language=document.language)
     audit_data = {"aup_accepted": True, "via": "bulk", "line": result.line}

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from safedata.accounts.roles import AccountSuspended
+from safedata.accounts.roles import AccountSuspended, member
 from safedata.documents import language
 from safedata.documents.forms import BulkUploadForm, PipelineForm, UploadForm, prefill_language
 from safedata.documents.services import UploadError, bulk_upload, upload_document
@@ -124,7 +124,7 @@ def upload_page(template: str, form_class: type[F]) -> Callable[[Store[F]], View
 def upload(request: HttpRequest, form: UploadForm) -> HttpResponse:
     result = upload_document(
         form.new_document(),
-        request.user,
+        member(request.user),
         aup_accepted=form.cleaned_data["aup"],
         detect_language=form.detect_language,
     )
@@ -146,7 +146,7 @@ def upload(request: HttpRequest, form: UploadForm) -> HttpResponse:
 @upload_page("documents/bulk_upload.html", BulkUploadForm)
 def bulk(request: HttpRequest, form: BulkUploadForm) -> HttpResponse:
     report = bulk_upload(
-        form.cleaned_data["file"], request.user, aup_accepted=form.cleaned_data["aup"]
+        form.cleaned_data["file"], member(request.user), aup_accepted=form.cleaned_data["aup"]
     )
     return render(request, "documents/bulk_report.html", {"report": report})
 

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from safedata.accounts.roles import Person
 from safedata.audit.models import log_action
 from safedata.consensus.votes import VoterClass
 from safedata.ratelimit import Rate, hit, once_per, recent_count
@@ -264,7 +265,9 @@ _ACTIONS: dict[str, str] = {
 }
 
 
-def decide(group_id: int, state: str, actor: Any, *, action: str | None = None) -> QuarantineGroup:
+def decide(
+    group_id: int, state: str, actor: Person | None, *, action: str | None = None
+) -> QuarantineGroup:
     """Move a quarantine group to ``state`` and count its votes accordingly.
 
     ``released``: its votes count again (except those another hold keeps out);

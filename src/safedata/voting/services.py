@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from safedata.accounts.roles import require_not_suspended
+from safedata.accounts.roles import Person, require_not_suspended
 from safedata.audit.models import log_actions
 from safedata.consensus import LABELS, ConsensusParams, Counts, Label, Status
 from safedata.consensus.dawid_skene import WeightedConsensus
@@ -215,7 +214,9 @@ def _recount_locked(document_ids: list[int]) -> dict[int, WeightedConsensus]:
     return result
 
 
-def set_votes_counted(votes: QuerySet[Vote], counted: bool, *, actor: Any, reason: str) -> int:
+def set_votes_counted(
+    votes: QuerySet[Vote], counted: bool, *, actor: Person | None, reason: str
+) -> int:
     """Take ``votes`` out of the consensus (``counted=False``) or back in, and recount.
 
     Counting a vote again skips those still held by an open quarantine group or
