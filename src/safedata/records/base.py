@@ -37,7 +37,7 @@ from safedata.records.schema import (
 
 DEFAULT_BATCH_SIZE = 10_000
 _WRITERS: dict[str, type[RecordWriter]] = {}
-_READERS: dict[str, RecordReader] = {}
+_READERS: dict[str, type[RecordReader]] = {}
 
 
 class AppendOnlySink(io.RawIOBase):
@@ -182,7 +182,7 @@ class RecordReader(ABC):
         if reads is not None:
             cls.identifier = reads.identifier
             cls.suffix = reads.suffix
-            _READERS[reads.identifier] = cls()
+            _READERS[reads.identifier] = cls
 
     @abstractmethod
     def iter_batches(
@@ -294,7 +294,7 @@ def iter_batches(
     naming the file and the line (or row). With ``keep_extra``, columns beyond
     the schema follow the schema's columns.
     """
-    reader = _READERS[detect_format(path)]
+    reader = _READERS[detect_format(path)]()
     try:
         yield from reader.iter_batches(Path(path), batch_size, keep_extra)
     except OSError as error:

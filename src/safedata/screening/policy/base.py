@@ -115,14 +115,12 @@ def mixes_case_and_digits(run: str) -> bool:
 
 
 _REGISTRY: dict[str, type[PolicyCheck]] = {}
-_INSTANCES: dict[str, PolicyCheck] = {}
 
 
 def _register(cls: type[PolicyCheck]) -> None:
     if cls.identifier in _REGISTRY:
         raise ValueError(f"a policy check named {cls.identifier!r} is already registered")
     _REGISTRY[cls.identifier] = cls
-    _INSTANCES[cls.identifier] = cls()
 
 
 def policy_checks() -> dict[str, type[PolicyCheck]]:
@@ -157,10 +155,10 @@ def find_policy_issues(text: str, disabled: frozenset[str] = frozenset()) -> lis
     """
     PolicySettings(disabled)
     findings = []
-    for identifier, check in sorted(_INSTANCES.items()):
+    for identifier, check in sorted(_REGISTRY.items()):
         if identifier in disabled:
             continue
-        spans = sorted(set(check.spans(text)))
+        spans = sorted(set(check().spans(text)))
         if spans:
             findings.append(
                 Finding(
