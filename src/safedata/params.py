@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+MAX_VOTES = 100_000
+"""The largest vote count a filter or an option accepts (``min_votes``)."""
+
 
 @dataclass(frozen=True)
 class Bounds:

@@ -19,9 +19,8 @@ from ninja import Field, Schema
 
 from safedata.documents import search
 from safedata.documents.models import ConsensusLabel, ConsensusStatus, Document
+from safedata.params import MAX_VOTES
 
-MAX_VOTES = 100_000
-"""Largest ``min_votes`` the string parser accepts."""
 LANGUAGE_MAX_LENGTH = 16
 LABELS: tuple[str, ...] = tuple(ConsensusLabel.values)
 STATUSES: tuple[str, ...] = tuple(ConsensusStatus.values)
@@ -79,6 +78,8 @@ class DocumentFilter:
     min_confidence: float = 0.0
     max_query_chars: ClassVar[int] = search.MAX_QUERY_CHARS
     """The longest ``q`` accepted (the search box's ``maxlength``)."""
+    max_language_chars: ClassVar[int] = LANGUAGE_MAX_LENGTH
+    """The longest ``language`` accepted (the language box's ``maxlength``)."""
 
     def apply(self, documents: Documents) -> Documents:
         if self.q:

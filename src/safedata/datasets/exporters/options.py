@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safedata.params import bounded, check_bounds
-
-MAX_VOTES = 100_000
+from safedata.params import MAX_VOTES, bounded, check_bounds
 
 
 @dataclass(frozen=True, kw_only=True)
