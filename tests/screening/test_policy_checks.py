@@ -12,6 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,14 @@ from hypothesis import strategies as st
 from safedata.screening.policy import (
     MAX_SPANS,
     Finding,
+    PolicyCheck,
     PolicySettings,
     Severity,
+    Span,
     find_policy_issues,
     policy_checks,
 )
+from safedata.screening.policy import base as policy_base
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(sysconfig.get_paths()["purelib"])
@@ -240,6 +244,35 @@ def test_registry_holds_every_check_with_identifier_severity_reason_and_setting(
         assert check.setting == "SCREEN_" + name.replace(".", "_").upper()
         assert check.reason.endswith(".")
         assert len(check.reason) < 200
+
+
+def test_a_class_statement_registers_a_check_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(policy_base, "_REGISTRY", dict(policy_base._REGISTRY))
+
+    class Shouting(PolicyCheck, identifier="prose.shouting", severity=Severity.LOW):
+        reason = "The text is written in capitals."
+
+        def spans(self, text: str) -> Iterator[Span]:
+            return policy_base.match_spans((re.compile(r"\b[A-Z]{5,}\b"),), text)
+
+    assert policy_checks()["prose.shouting"] is Shouting
+    assert Shouting.setting == "SCREEN_PROSE_SHOUTING"
+    [finding] = find_policy_issues("a QUIET and STILL text")
+    assert (finding.check, finding.severity, finding.spans) == (
+        "prose.shouting",
+        Severity.LOW,
+        ((2, 7), (12, 17)),
+    )
+    email = policy_checks()["pii.email"]
+    with pytest.raises(ValueError, match="already registered"):
+
+        class Impostor(PolicyCheck, identifier="pii.email", severity=Severity.LOW):
+            reason = "Never registered."
+
+            def spans(self, text: str) -> Iterator[Span]:
+                return iter(())
+
+    assert policy_checks()["pii.email"] is email
 
 
 def test_severity_is_ordered_and_labelled() -> None:

@@ -106,6 +106,22 @@ def test_a_new_check_is_one_registered_class(monkeypatch: pytest.MonkeyPatch) ->
         screen_text("LOUD WORDS", LIMITS)
 
 
+def test_a_class_statement_naming_an_identifier_registers_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(screening_base, "_REGISTRY", dict(screening_base._REGISTRY))
+
+    class NoWhispering(TextCheck, identifier="no-whispering", order=5, per_line=True):
+        def problem(self, value: str, limits: Limits) -> str | None:
+            return "Please speak up." if value.islower() else None
+
+    assert registered()["no-whispering"] is NoWhispering
+    assert (NoWhispering.order, NoWhispering.per_line) == (5, True)
+    assert screen_text("Calm words", LIMITS) == "Calm words"
+    with pytest.raises(ScreeningError, match=r"Please speak up\."):
+        screen_text("quiet words", LIMITS)
+
+
 def test_two_checks_cannot_share_an_identifier(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screening_base, "_REGISTRY", dict(screening_base._REGISTRY))
 
@@ -117,3 +133,12 @@ def test_two_checks_cannot_share_an_identifier(monkeypatch: pytest.MonkeyPatch) 
 
     with pytest.raises(ValueError, match="already registered"):
         register(Impostor)
+
+
+def test_a_class_statement_cannot_reuse_an_identifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screening_base, "_REGISTRY", dict(screening_base._REGISTRY))
+    with pytest.raises(ValueError, match="already registered"):
+
+        class Impostor(TextCheck, identifier="empty"):
+            def problem(self, value: str, limits: Limits) -> str | None:
+                return None
