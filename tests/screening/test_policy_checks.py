@@ -25,11 +25,11 @@ from safedata.screening.policy import (
     PolicyCheck,
     PolicySettings,
     Severity,
-    Span,
     find_policy_issues,
     policy_checks,
 )
 from safedata.screening.policy import base as policy_base
+from safedata.screening.policy.base import Span, match_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(sysconfig.get_paths()["purelib"])
@@ -253,7 +253,7 @@ def test_a_class_statement_registers_a_check_once(monkeypatch: pytest.MonkeyPatc
         reason = "The text is written in capitals."
 
         def spans(self, text: str) -> Iterator[Span]:
-            return policy_base.match_spans((re.compile(r"\b[A-Z]{5,}\b"),), text)
+            return match_spans((re.compile(r"\b[A-Z]{5,}\b"),), text)
 
     assert policy_checks()["prose.shouting"] is Shouting
     assert Shouting.setting == "SCREEN_PROSE_SHOUTING"
