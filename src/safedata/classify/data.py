@@ -20,12 +20,11 @@ from safedata.classify.errors import DataError
 from safedata.consensus import LABELS, Status
 from safedata.records import RecordFormatError, detect_format, iter_batches
 from safedata.records.files import file_sha256
+from safedata.records.schema import MANIFEST, VOTE_FIELDS
 
-MANIFEST = "manifest.json"
 FORMAT_PREFERENCE = ("parquet", "jsonl.zst", "jsonl.gz", "jsonl", "csv")
 """A snapshot may hold the same rows in several formats: read only the first one present."""
 SOFT_COLUMNS = tuple(f"soft_{label.value}" for label in LABELS)
-VOTE_COLUMNS = tuple(f"votes_{label.value}" for label in LABELS)
 LABEL_INDEX = {label.value: i for i, label in enumerate(LABELS)}
 
 
@@ -126,7 +125,7 @@ def _labelled(parts: list[pa.RecordBatch], provenance: Provenance, read: int) ->
 
 def _soft_targets(batch: pa.RecordBatch) -> np.ndarray:
     """Soft targets: export columns if present, else vote fractions, else the label."""
-    names = SOFT_COLUMNS if set(SOFT_COLUMNS) <= set(batch.schema.names) else VOTE_COLUMNS
+    names = SOFT_COLUMNS if set(SOFT_COLUMNS) <= set(batch.schema.names) else VOTE_FIELDS
     matrix = np.column_stack(
         [batch.column(n).cast(pa.float64()).to_numpy(zero_copy_only=False) for n in names]
     )

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from safedata.consensus.agreement import Agreement, agreement
 from safedata.records import SCHEMA
+from safedata.records.schema import VOTE_FIELDS
 
 if TYPE_CHECKING:
     from safedata.datasets.models import Snapshot
@@ -56,7 +57,7 @@ class SnapshotStats:
         self.rows += batch.num_rows
         if self.with_agreement:
             counts = np.column_stack(
-                [batch.column(name).to_numpy(zero_copy_only=False) for name in VOTE_COLUMNS]
+                [batch.column(name).to_numpy(zero_copy_only=False) for name in VOTE_FIELDS]
             ).astype(np.int32)
             self.pairable.append(counts[counts.sum(axis=1) >= 2])
         self.characters += int(pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0)
@@ -80,9 +81,6 @@ class SnapshotStats:
             pairs = np.concatenate(self.pairable) if self.pairable else np.zeros((0, 3), np.int32)
             self._agreement = agreement_record(agreement(pairs))
         return self._agreement
-
-
-VOTE_COLUMNS = ("votes_unsafe", "votes_neutral", "votes_great")
 
 
 def _rounded(value: float | None) -> float | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-CHUNK_BYTES = 256 * 1024
+from safedata.datasets.streaming import CHUNK_BYTES
+
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 

@@ -48,29 +48,15 @@ from safedata.documents.models import Document
 from safedata.moderation import services as moderation
 from safedata.records import FIELD_NAMES, SCHEMA, all_or_nothing, formats, open_writer
 from safedata.records.files import atomic_write_bytes, file_sha256
+from safedata.records.schema import MANIFEST
 from safedata.voting import weights
 
 SNAPSHOT_FORMATS: tuple[str, ...] = ("parquet", "jsonl.zst")
 DATA_NAME = "documents"
-MANIFEST = "manifest.json"
 CARD = "README.md"
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
-_FROZEN_COPY = (
-    "title",
-    "source_url",
-    "license",
-    "language",
-    "content_sha256",
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
-    "score",
-    "label",
-    "confidence",
-    "status",
-    "score_low",
-    "score_high",
-)
+_FROZEN_COPY = tuple(name for name in FIELD_NAMES if name not in ("id", "text", "uploaded_at"))
+"""The record fields a frozen row copies from its document under the same name."""
 FROZEN_COLUMNS: tuple[str, ...] = tuple(
     "document_id" if name == "id" else name for name in FIELD_NAMES if name != "text"
 )

@@ -26,9 +26,10 @@ from numpy.typing import NDArray
 
 from safedata.consensus import LABELS
 from safedata.consensus.agreement import agreement
-from safedata.datasets.card import VOTE_COLUMNS, agreement_record
+from safedata.datasets.card import agreement_record
 from safedata.datasets.models import Snapshot, SnapshotRow
 from safedata.datasets.rows import publishable_documents
+from safedata.records.schema import VOTE_FIELDS
 
 CACHE_SECONDS = 60
 """The dataset's figures are recomputed at most this often (a scan of every document)."""
@@ -102,9 +103,9 @@ def dataset_figures() -> dict[str, Any]:
     groups = list(
         publishable_documents()
         .order_by()
-        .values_list(*VOTE_COLUMNS, "label")
+        .values_list(*VOTE_FIELDS, "label")
         .annotate(n=Count("id"))
-        .values_list(*VOTE_COLUMNS, "label", "n")
+        .values_list(*VOTE_FIELDS, "label", "n")
     )
     sizes = np.array([group[4] for group in groups], np.int64)
     counts = np.repeat(np.array([group[:3] for group in groups], np.int64).reshape(-1, 3), sizes, 0)
@@ -130,7 +131,7 @@ def snapshot_agreement(snapshot: Snapshot) -> dict[str, Any]:
     recorded = snapshot.manifest.get("agreement")
     if recorded is not None:
         return dict(recorded)
-    frozen = SnapshotRow.objects.filter(snapshot=snapshot).values_list(*VOTE_COLUMNS)
+    frozen = SnapshotRow.objects.filter(snapshot=snapshot).values_list(*VOTE_FIELDS)
     counts = np.array(list(frozen), np.int64).reshape(-1, 3)
     return agreement_record(agreement(counts))
 

@@ -33,6 +33,8 @@ LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
 STATUS_VALUES: tuple[str, ...] = tuple(status.value for status in Status)
 VOTE_FIELDS: tuple[str, ...] = tuple(f"votes_{label}" for label in LABEL_VALUES)
 """One tally column per label, in spectrum order."""
+MANIFEST = "manifest.json"
+"""The file of a release (snapshot) folder that lists its files, digests and counts."""
 
 _FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("id", pa.int64(), "Stable document id, unique within a snapshot."),
@@ -43,7 +45,10 @@ _FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("language", pa.string(), "Language tag (BCP 47, e.g. 'en'); empty when unknown."),
     ("uploaded_at", TIMESTAMP, "When the document was uploaded, UTC, millisecond precision."),
     ("content_sha256", pa.string(), "SHA-256 of the UTF-8 text, 64 lowercase hex digits."),
-    *((f"votes_{label}", pa.int32(), f"Number of '{label}' votes.") for label in LABEL_VALUES),
+    *(
+        (name, pa.int32(), f"Number of '{label}' votes.")
+        for name, label in zip(VOTE_FIELDS, LABEL_VALUES, strict=True)
+    ),
     ("score", pa.float64(), "Consensus score in [-1, 1]: unsafe -1, neutral 0, great +1."),
     ("label", pa.string(), f"Consensus label: {_one_of(LABEL_VALUES)}."),
     ("confidence", pa.float64(), "Probability in [0, 1] that the label is the majority rating."),
