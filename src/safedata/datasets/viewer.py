@@ -22,6 +22,7 @@ from safedata.datasets.rows import publishable_documents
 from safedata.documents import search
 from safedata.documents.filters import DocumentFilter
 from safedata.documents.models import Document
+from safedata.records.schema import VOTE_FIELDS
 
 PAGE_ROWS = 50
 """Rows on one page of the viewer."""
@@ -33,9 +34,7 @@ _ROW_FIELDS = (
     "label",
     "status",
     "confidence",
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
+    *VOTE_FIELDS,
     "votes_total",
     "language",
     "license",

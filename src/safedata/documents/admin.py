@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from safedata.documents.models import Document
+from safedata.records.schema import VOTE_FIELDS
 
 
 @admin.register(Document)
@@ -40,9 +41,7 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         "content_sha256",
         "char_count",
         "created_at",
-        "votes_unsafe",
-        "votes_neutral",
-        "votes_great",
+        *VOTE_FIELDS,
         "votes_total",
         "score",
         "label",

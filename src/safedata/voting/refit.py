@@ -52,6 +52,7 @@ from safedata.consensus import LABELS
 from safedata.consensus.dawid_skene import Fit, fit
 from safedata.consensus.votes import Votes
 from safedata.documents.models import Document
+from safedata.records.schema import VOTE_FIELDS
 from safedata.voting import services, weights
 from safedata.voting.models import ConsensusFit, Vote, VoterReliability
 
@@ -333,9 +334,7 @@ def _new_values(read: _Read, result: Fit) -> dict[str, NDArray[Any]]:
     return {
         "document_id": read.document_ids,
         "version": read.versions,
-        "votes_unsafe": counts[:, 0],
-        "votes_neutral": counts[:, 1],
-        "votes_great": counts[:, 2],
+        **{name: counts[:, i] for i, name in enumerate(VOTE_FIELDS)},
         "votes_uncounted": result.quarantined,
         "label": t["label"],
         "status": t["status"],
@@ -364,7 +363,7 @@ def _update_statement(values: dict[str, NDArray[Any]], table: str) -> str:
         )
         for name in list(values)[2:]
     }
-    expressions["votes_total"] = "t.votes_unsafe + t.votes_neutral + t.votes_great"
+    expressions["votes_total"] = " + ".join(f"t.{name}" for name in VOTE_FIELDS)
     same = " AND ".join(
         f"ABS(d.{name} - {expression}) <= {_TOLERANCE}"
         if name in values and values[name].dtype.kind == "f"

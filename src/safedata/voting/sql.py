@@ -22,6 +22,7 @@ from safedata.audit.models import AuditEntry
 from safedata.consensus import Counts, Label, Status
 from safedata.consensus.dawid_skene import WeightedConsensus
 from safedata.documents.models import Document, Visibility, consensus_fields
+from safedata.records.schema import VOTE_FIELDS
 from safedata.voting.models import ConsensusFit, Vote, VoterReliability
 
 _DOCUMENT = Document._meta.db_table
@@ -31,9 +32,7 @@ _RELIABILITY = VoterReliability._meta.db_table
 _FIT = ConsensusFit._meta.db_table
 _STORED_COLUMNS = (
     "uploader_id",
-    "votes_unsafe",
-    "votes_neutral",
-    "votes_great",
+    *VOTE_FIELDS,
     "label",
     "score",
     "confidence",
