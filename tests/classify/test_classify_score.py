@@ -13,7 +13,7 @@ import pytest
 import zstandard
 
 from safedata.classify import InputError
-from safedata.classify.engines.ray_engine import IO_RESERVE, actor_cpus
+from safedata.classify.engines.ray_engine import actor_cpus
 from safedata.classify.model import Model
 from safedata.classify.score import LEGACY_SUMMARY_FILE, SUMMARY_FILE, read_summary, score
 from safedata.classify.shards import OUTPUT_SCHEMA, ScoreOptions
@@ -250,19 +250,19 @@ def test_a_failing_shard_leaves_no_partial_file(model_dir: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("cluster_cpus", "actors", "expected"), [(2, 1, 1.0), (2, 2, 0.75), (16, 4, 1.0), (1, 2, 0.25)]
+    ("cluster_cpus", "actors", "expected"), [(2, 1, 1.0), (2, 2, 1.0), (16, 4, 1.0), (1, 2, 0.5)]
 )
-def test_ray_actors_always_leave_cpus_for_reading_and_writing(
+def test_ray_actors_take_at_most_one_cpu_and_never_more_than_the_cluster_has(
     cluster_cpus: float, actors: int, expected: float
 ) -> None:
     share = actor_cpus(cluster_cpus, actors)
     assert share == pytest.approx(expected)
-    assert share * actors <= cluster_cpus - IO_RESERVE
+    assert share * actors <= cluster_cpus
 
 
-def test_ray_refuses_a_cluster_without_room_for_actors() -> None:
+def test_ray_refuses_a_cluster_without_cpus() -> None:
     with pytest.raises(InputError, match="too small for 2 actors"):
-        actor_cpus(0.5, 2)
+        actor_cpus(0, 2)
 
 
 @pytest.mark.slow
@@ -283,3 +283,21 @@ def test_ray_engine_matches_local_row_for_row(
         model_dir, inputs, tmp_path / "ray", OPTIONS, engine="ray", workers=2, progress=False
     )
     assert again["scored"] == 121
+
+
+@pytest.mark.slow
+def test_ray_writes_the_local_engines_shards_and_finishes_what_it_began(
+    model_dir: Path, tmp_path: Path, local_ray: Any
+) -> None:
+    inputs = [str(corpus_file(tmp_path / f"c{i}.jsonl", 20 + i)) for i in range(3)]
+    score(model_dir, inputs, tmp_path / "local", OPTIONS, progress=False)
+    shards = sorted(p.name for p in (tmp_path / "local").glob("c*.parquet"))
+    score(model_dir, inputs[:2], tmp_path / "ray", OPTIONS, engine="ray", progress=False)
+    half = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "ray").glob("c*.parquet")}
+    summary = score(
+        model_dir, inputs, tmp_path / "ray", OPTIONS, engine="ray", workers=2, progress=False
+    )
+    assert sorted(p.name for p in (tmp_path / "ray").glob("c*.parquet")) == shards
+    assert {name: (tmp_path / "ray" / name).stat().st_mtime_ns for name in half} == half
+    assert (summary["documents"], summary["scored"]) == (63, 63)
+    assert read_output(tmp_path / "ray").equals(read_output(tmp_path / "local"))
