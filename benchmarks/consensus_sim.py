@@ -102,37 +102,39 @@ class Pool:
         return np.where(self.kind[voter] == 3, rng.integers(0, 3, truth.size), rating)
 
 
+@dataclass(frozen=True)
+class Ballots:
+    """Votes to cast, one per entry of the arrays, all from voters of one class."""
+
+    doc: NDArray[np.int64]
+    voter: NDArray[np.int64]
+    rating: NDArray[np.int64]
+    voter_class: VoterClass = VoterClass.ACCOUNT
+    independent: NDArray[np.bool_] | None = None
+    """Whether each vote was cast while its document still needed votes; None: all were."""
+
+    def independence(self) -> NDArray[np.bool_]:
+        return np.ones(self.doc.size, bool) if self.independent is None else self.independent
+
+
 @dataclass
 class ArrayBallotBox:
     """Collects votes in memory; the one place a vote is cast (a web mode replaces it)."""
 
-    doc: list[NDArray[np.int64]] = field(default_factory=list)
-    voter: list[NDArray[np.int64]] = field(default_factory=list)
-    rating: list[NDArray[np.int64]] = field(default_factory=list)
-    voter_class: list[NDArray[np.int64]] = field(default_factory=list)
-    independent: list[NDArray[np.bool_]] = field(default_factory=list)
+    ballots: list[Ballots] = field(default_factory=list)
 
-    def cast(
-        self,
-        doc: NDArray[np.int64],
-        voter: NDArray[np.int64],
-        rating: NDArray[np.int64],
-        voter_class: VoterClass,
-        independent: NDArray[np.bool_],
-    ) -> None:
-        self.doc.append(doc)
-        self.voter.append(voter)
-        self.rating.append(rating)
-        self.voter_class.append(np.full(doc.size, int(voter_class)))
-        self.independent.append(independent)
+    def cast(self, ballots: Ballots) -> None:
+        self.ballots.append(ballots)
 
     def votes(self, n_docs: int, n_voters: int) -> Votes:
         return Votes.from_arrays(
-            np.concatenate(self.doc),
-            np.concatenate(self.voter),
-            np.concatenate(self.rating),
-            voter_class=np.concatenate(self.voter_class),
-            independent=np.concatenate(self.independent),
+            np.concatenate([b.doc for b in self.ballots]),
+            np.concatenate([b.voter for b in self.ballots]),
+            np.concatenate([b.rating for b in self.ballots]),
+            voter_class=np.concatenate(
+                [np.full(b.doc.size, int(b.voter_class)) for b in self.ballots]
+            ),
+            independent=np.concatenate([b.independence() for b in self.ballots]),
             n_docs=n_docs,
             n_voters=n_voters,
         )
@@ -241,7 +243,7 @@ def grid_cell(
     doc = np.repeat(np.arange(DOCS), k)
     box = ArrayBallotBox()
     rating = pool.rate(voters.ravel(), truth[doc], rng)
-    box.cast(doc, voters.ravel(), rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    box.cast(Ballots(doc, voters.ravel(), rating))
     votes = box.votes(DOCS, POOL)
     cache = cache or CrowdKitCache(None)
     labels, v2 = all_methods(votes, cache.missing(seed, spam, k, ck))
@@ -292,14 +294,12 @@ def build_scene(
     box = ArrayBallotBox()
     voters = distinct_voters(background, k, POOL, rng).ravel()
     doc = np.repeat(np.arange(background), k)
-    box.cast(
-        doc, voters, pool.rate(voters, truth[doc], rng), VoterClass.ACCOUNT, np.ones(doc.size, bool)
-    )
+    box.cast(Ballots(doc, voters, pool.rate(voters, truth[doc], rng)))
     on_target = honest[distinct_voters(targets, HONEST_ON_TARGET, honest.size, rng)].ravel()
     target_docs = background + np.arange(targets)
     doc = np.repeat(target_docs, HONEST_ON_TARGET)
     rating = pool.rate(on_target, truth[doc], rng)
-    box.cast(doc, on_target, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    box.cast(Ballots(doc, on_target, rating))
     agreeing = (rating.reshape(targets, HONEST_ON_TARGET) == GREAT).all(axis=1)
     return Scene(box, truth, target_docs, agreeing, background + targets, POOL)
 
@@ -327,11 +327,13 @@ def attack(scene: Scene, attackers: NDArray[np.int64], before: Fit) -> None:
         )
         independent = current.status is Status.NEEDS_VOTES
         scene.box.cast(
-            np.full(attackers.size, target),
-            attackers,
-            np.full(attackers.size, UNSAFE),
-            VoterClass.ANONYMOUS,
-            np.full(attackers.size, independent),
+            Ballots(
+                np.full(attackers.size, target),
+                attackers,
+                np.full(attackers.size, UNSAFE),
+                VoterClass.ANONYMOUS,
+                np.full(attackers.size, independent),
+            )
         )
 
 
@@ -384,11 +386,13 @@ def follow_published(scene: Scene, followers: NDArray[np.int64], published: Fit,
     for follower in followers:
         docs = rng.choice(settled, FOLLOWED, replace=False)
         scene.box.cast(
-            docs,
-            np.full(FOLLOWED, follower),
-            published.table["label"][docs],
-            VoterClass.ANONYMOUS,
-            np.zeros(FOLLOWED, bool),
+            Ballots(
+                docs,
+                np.full(FOLLOWED, follower),
+                published.table["label"][docs],
+                VoterClass.ANONYMOUS,
+                np.zeros(FOLLOWED, bool),
+            )
         )
 
 
@@ -441,7 +445,7 @@ class ServiceBallotBox:
     """Casts every vote through ``services.cast_vote``, as the review page does (blind).
 
     The service decides independence itself (a first vote on a document that still
-    needs votes); the ``independent`` argument of ``cast`` is not used.
+    needs votes); ``Ballots.independent`` is not used.
     """
 
     n_docs: int
@@ -477,19 +481,16 @@ class ServiceBallotBox:
                 self.voters[voter] = Voter(key=user.voter_key, user=user)
         return self.voters[voter]
 
-    def cast(
-        self,
-        doc: NDArray[np.int64],
-        voter: NDArray[np.int64],
-        rating: NDArray[np.int64],
-        voter_class: VoterClass,
-        independent: NDArray[np.bool_],
-    ) -> None:
+    def cast(self, ballots: Ballots) -> None:
         from safedata.voting.services import cast_vote
 
         labels = list(Label)
-        for d, v, r in zip(doc.tolist(), voter.tolist(), rating.tolist(), strict=True):
-            cast_vote(self.document_ids[d], self._voter(v, voter_class), labels[r], blind=True)
+        columns = ballots.doc.tolist(), ballots.voter.tolist(), ballots.rating.tolist()
+        rows = zip(*columns, strict=True)
+        for d, v, r in rows:
+            cast_vote(
+                self.document_ids[d], self._voter(v, ballots.voter_class), labels[r], blind=True
+            )
 
     def stored_labels(self) -> NDArray[np.int64]:
         """Each document's label as the site stores it, in simulation order."""
@@ -536,14 +537,14 @@ def services_cell(seed: int, docs: int, k: int, spam: int) -> None:
     rating = pool.rate(voters, truth[doc], rng)
     started = time.perf_counter()
     box = ServiceBallotBox(docs)
-    box.cast(doc, voters, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    box.cast(Ballots(doc, voters, rating))
     cast_s = time.perf_counter() - started
     steps = recompute()
     stored = box.stored_labels()
     votes = box.votes()
     same_votes = fit(votes).table["label"]
     pure = ArrayBallotBox()
-    pure.cast(doc, voters, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
+    pure.cast(Ballots(doc, voters, rating))
     pure_votes = pure.votes(docs, POOL)
     pure_fit = fit(pure_votes).table["label"]
     independent = float(votes.independent.mean())
@@ -577,10 +578,9 @@ def services_brigade(seed: int, background: int, targets: int) -> None:
     """The brigade cast through the vote service: flips live (stored at once) and after a refit."""
     pure = build_scene(seed, background=background, targets=targets)
     box = ServiceBallotBox(pure.n_docs)
-    classes = np.concatenate(pure.box.voter_class)
-    for doc, voter, rating in zip(pure.box.doc, pure.box.voter, pure.box.rating, strict=True):
-        box.cast(doc, voter, rating, VoterClass.ACCOUNT, np.ones(doc.size, bool))
-    assert (classes == VoterClass.ACCOUNT).all()
+    assert all(b.voter_class is VoterClass.ACCOUNT for b in pure.box.ballots)
+    for ballots in pure.box.ballots:
+        box.cast(ballots)
     recompute()
     before_votes = box.votes()
     before = {"v2": box.stored_labels()}
@@ -588,11 +588,13 @@ def services_brigade(seed: int, background: int, targets: int) -> None:
     attackers = pure.next_voter + np.arange(BRIGADE)
     for target in pure.targets:
         box.cast(
-            np.full(BRIGADE, target),
-            attackers,
-            np.full(BRIGADE, UNSAFE),
-            VoterClass.ANONYMOUS,
-            np.zeros(BRIGADE, bool),
+            Ballots(
+                np.full(BRIGADE, target),
+                attackers,
+                np.full(BRIGADE, UNSAFE),
+                VoterClass.ANONYMOUS,
+                np.zeros(BRIGADE, bool),
+            )
         )
     live = box.stored_labels()
     votes = box.votes()
