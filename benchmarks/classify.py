@@ -11,7 +11,11 @@ documents. In one run it prints:
   per backend, per wall second and per CPU second (docs/s/core, which the
   other jobs of a shared machine disturb less);
 * peak RSS of ``safedata score`` on 100k and on 1M short documents;
-* the local engine with 1 and 2 workers, and Ray with 1 and 2 actors.
+* the local engine and Ray at 1 and 2 workers, alternated run by run, at two
+  corpus sizes: the steady rate (the slope between them), the start-up (the
+  intercept), and Ray's ratio to the local engine at equal workers; Ray both
+  starting its own instance (as the command does without ``--address``) and
+  joining one already running.
 
 Models come from ``realdata.py`` when it has run, otherwise they are trained
 here on its training split with ``--quick`` settings.
@@ -23,13 +27,16 @@ here on its training split with ``--quick`` settings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import secrets
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -197,24 +204,122 @@ def memory(args: argparse.Namespace, results: dict[str, Any]) -> None:
         print(f"{count:>9,} documents: peak RSS {peak / 2**20:,.0f} MiB, {rate:,.0f} docs/s")
 
 
+RAY_CLUSTER = (
+    "import sys, ray\n"
+    "ray.init(num_cpus=int(sys.argv[1]), include_dashboard=False, logging_level='ERROR')\n"
+    "print(ray.get_runtime_context().gcs_address, flush=True)\n"
+    "sys.stdin.read()\n"
+)
+"""A Ray instance owned by this child: it prints its address and stops when stdin closes."""
+
+
+@contextlib.contextmanager
+def running_ray() -> Iterator[tuple[str, float]]:
+    """(address, seconds to start) of a local Ray instance of its own, stopped afterwards.
+
+    Not ``ray start`` / ``ray stop``: ``ray stop`` would stop every Ray
+    instance on the machine, other people's included.
+    """
+    # Ray's token authentication: this run's instance and commands share a fresh token.
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", RAY_CLUSTER, str(CORES)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdin is not None
+    address = child.stdout.readline().strip()
+    try:
+        yield address, time.perf_counter() - started
+    finally:
+        child.stdin.close()
+        child.wait(timeout=120)
+
+
+ENGINES = {"local": (), "ray": ("--engine", "ray"), "ray (running)": ("--engine", "ray")}
+"""``ray`` starts its own Ray instance, as the command does without ``--address``;
+``ray (running)`` joins one started before (``--address``)."""
+
+
+def steady_state(sizes: list[int], seconds: list[float]) -> tuple[float, float]:
+    """(docs/s, start-up seconds) of the line through (size, seconds) at two corpus sizes."""
+    rate = (sizes[1] - sizes[0]) / (seconds[1] - seconds[0])
+    return rate, seconds[0] - sizes[0] / rate
+
+
 def scaling(args: argparse.Namespace, results: dict[str, Any]) -> None:
-    """Local engine with 1 and 2 workers, Ray with 1 and 2 actors (fasttext, long documents)."""
-    print("\n## scaling (fasttext, long documents, docs/s after start-up)")
+    """Local engine and Ray at equal workers, alternated, at two corpus sizes (fasttext, long).
+
+    Each command's engine time (``summary.json``'s seconds: the model already
+    loaded in the command, workers, actors and a Ray instance not yet) is
+    measured at two corpus sizes; the slope between them is the steady rate,
+    the intercept the start-up, so fixed costs are a separate figure.
+    """
     model = model_for("fasttext")
-    corpus = write_corpus(WORK / f"corpus-long-{args.docs}", make_documents(args.docs, 4000, 4000))
-    for engine in ("local", "ray"):
-        speeds = []
-        for workers in (1, 2):
-            _, scored, _, seconds, _ = run_score(
-                model, corpus, WORK / "out-scale", "--engine", engine, "--workers", str(workers)
+    sizes = args.scaling_docs
+    corpora = [
+        write_corpus(WORK / f"corpus-long-{n}", make_documents(n, 4000, 4000)) for n in sizes
+    ]
+    times: dict[tuple[str, int, int], list[float]] = {}
+    print("\n## scaling (fasttext, long documents): every run, alternated")
+    print("| round | engine | workers | docs | command (wall s) | engine s | docs/s | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    with running_ray() as (address, ray_start):
+        print(f"(a Ray instance of {CORES} CPUs started in {ray_start:.1f} s)")
+        for round_ in range(1, args.rounds + 1):
+            for workers in (1, 2):
+                for size, corpus in zip(sizes, corpora, strict=True):
+                    for engine, flags in ENGINES.items():
+                        extra = [*flags, "--workers", str(workers)]
+                        if engine == "ray (running)":
+                            extra += ["--address", address]
+                        wall, scored, _, seconds, _ = run_score(
+                            model, corpus, WORK / "out-scale", *extra
+                        )
+                        times.setdefault((engine, workers, size), []).append(seconds)
+                        print(
+                            f"| {round_} | {engine} | {workers} | {scored} | {wall:.1f} "
+                            f"| {seconds:.1f} | {scored / seconds:,.0f} "
+                            f"| {os.getloadavg()[0]:.1f} |",
+                            flush=True,
+                        )
+    results["scaling"] = scaling_summary(sizes, times, ray_start)
+
+
+def scaling_summary(
+    sizes: list[int], times: dict[tuple[str, int, int], list[float]], ray_start: float
+) -> dict[str, Any]:
+    """Print and return steady rate, start-up and the ratio to the local engine (medians)."""
+    print(f"\n## scaling summary (median of rounds; Ray instance start {ray_start:.1f} s)")
+    print(
+        f"| engine | workers | steady docs/s | start-up s | steady vs local "
+        f"| {sizes[0]:,} docs vs local | {sizes[1]:,} docs vs local |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    summary: dict[str, Any] = {"ray_start_seconds": ray_start}
+    for workers in (1, 2):
+        base = [statistics.median(times[("local", workers, n)]) for n in sizes]
+        base_rate, _ = steady_state(sizes, base)
+        for engine in ENGINES:
+            mine = [statistics.median(times[(engine, workers, n)]) for n in sizes]
+            rate, start_up = steady_state(sizes, mine)
+            ratios = [b / m for b, m in zip(base, mine, strict=True)]
+            summary[f"{engine}/{workers}"] = {
+                "steady_docs_per_s": rate,
+                "start_up_seconds": start_up,
+                "steady_vs_local": rate / base_rate,
+                "end_to_end_vs_local": dict(zip(map(str, sizes), ratios, strict=True)),
+            }
+            print(
+                f"| {engine} | {workers} | {rate:,.0f} | {start_up:.1f} | {rate / base_rate:.2f}x "
+                f"| {ratios[0]:.2f}x | {ratios[1]:.2f}x |",
+                flush=True,
             )
-            speeds.append(scored / seconds)
-            results[f"{engine}/{workers}"] = scored / seconds
-        print(
-            f"{engine}: 1 → {speeds[0]:,.0f} docs/s, 2 → {speeds[1]:,.0f} docs/s, "
-            f"speed-up {speeds[1] / speeds[0]:.2f}x",
-            flush=True,
-        )
+    return summary
 
 
 def main() -> None:
@@ -224,11 +329,15 @@ def main() -> None:
     parser.add_argument("--backends", default="fasttext,static,embed")
     parser.add_argument("--embed-docs", type=int, default=None, help="documents for embed")
     parser.add_argument("--parts", default="throughput,memory,scaling")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the scaling runs")
+    parser.add_argument("--scaling-docs", default="", help="two corpus sizes, e.g. 10000,40000")
     args = parser.parse_args()
     args.backends = args.backends.split(",")
     args.docs = 10_000 if args.quick else 100_000
     args.embed_docs = args.embed_docs or (100 if args.quick else 400)
     args.memory_docs = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
+    default_sizes = [10_000, 40_000] if args.quick else [25_000, 100_000]
+    args.scaling_docs = [int(n) for n in args.scaling_docs.split(",") if n] or default_sizes
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"{CORES} cores, load average {os.getloadavg()[0]:.1f}")
