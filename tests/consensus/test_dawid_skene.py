@@ -172,6 +172,23 @@ def test_converges_and_learns_who_to_trust() -> None:
     np.testing.assert_allclose(result.effective_votes.sum(), weights.sum())
 
 
+def test_equally_reliable_raters_are_pooled_with_their_community() -> None:
+    """The careful raters (all 0.85) come out alike and the random ones near uniform: the
+    community's rates keep twice the weight of an account's own counts
+    (``account_prior_growth``); without that each keeps more of its own noise."""
+    truth, votes, kind = synthetic(n_docs=3000, n_voters=60, k=5, spam=0.2, seed=1)
+    pooled, alone = fit(votes), fit(votes, DawidSkeneParams(account_prior_growth=0))
+    spread, random_gap, correct = [], [], []
+    for result in (pooled, alone):
+        accuracy = result.voter_accuracy()
+        spread.append(accuracy[(kind == 0) & (accuracy > 0.72)].std())
+        random_gap.append(np.abs(result.confusion[kind == 2] - 1 / 3).max())
+        correct.append((result.table["label"] == truth).mean())
+    assert spread[0] < 0.01 < 0.02 < spread[1]
+    assert random_gap[0] < 0.04 < 0.08 < random_gap[1]
+    assert correct[0] > correct[1]
+
+
 def test_matches_crowd_kit_dawid_skene_on_clean_votes() -> None:
     truth, votes, _ = synthetic(n_docs=600, n_voters=30, k=5, spam=0.0, seed=3)
     ours = fit(votes).table["label"]

@@ -39,15 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from safedata.consensus.base import (
-    LABELS,
-    Consensus,
-    ConsensusParams,
-    Counts,
-    Label,
-    Status,
-    register,
-)
+from safedata.consensus import base
+from safedata.consensus.base import LABELS, Counts, Label, Status
 from safedata.consensus.votes import VOTER_CLASSES, VoterClass, Votes
 from safedata.params import bounded, check_bounds
 
@@ -60,14 +53,22 @@ _STATUS = (Status.NEEDS_VOTES, Status.SETTLED, Status.CONTESTED)
 _INTERVALS = ((0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2))
 """Candidate intervals as label-index pairs, shortest first."""
 _SPECTRUM = (-1.0, 0.0, 1.0)
+_RANDOM_COMMUNITY = 2
+"""Index of the uniform matrix in ``DawidSkeneParams.community_matrices``."""
 
 
 @dataclass(frozen=True)
 class DawidSkeneParams:
     """Parameters of consensus v2; recorded with every release (``as_dict``)."""
 
-    account_prior_strength: float = bounded(40.0, 0, low_open=True)
+    account_prior_strength: float = bounded(10.0, 0, low_open=True)
     """Pseudo-votes that pull an account's error rates toward those of its community."""
+    account_prior_growth: float = bounded(2.0, 0)
+    """More such pseudo-votes for each independent vote of the account. The community's
+    rates are fitted on the votes of all its members, so they keep twice the weight of the
+    account's own counts however many it casts: with equally reliable members the own
+    counts would only add noise, and a member who is unlike its community still moves
+    its rates (and its community) by a third of what it shows."""
     anonymous_prior_strength: float = bounded(20.0, 0, low_open=True)
     """The same for anonymous identities: larger, so they need more votes to stand apart."""
     account_trust: float = bounded(1.0, 0, 1, low_open=True)
@@ -78,7 +79,7 @@ class DawidSkeneParams:
     """Diagonal of the matrix each class pool starts from before any vote is seen."""
     pool_strength: float = bounded(10.0, 0, low_open=True)
     """Pseudo-votes per true label behind that starting matrix."""
-    matrix_strength: float = bounded(100.0, 0, low_open=True)
+    matrix_strength: float = bounded(1000.0, 0, low_open=True)
     """Pseudo-votes per true label pulling a voter's full matrix toward its error profile."""
     prevalence_prior: float = bounded(1.0, 0, low_open=True)
     """Pseudo-documents per label in the prior over label shares."""
@@ -115,7 +116,9 @@ class DawidSkeneParams:
             raise ValueError("community_start holds two accuracies in (1/3, 1)")
 
     @classmethod
-    def from_consensus_params(cls, params: ConsensusParams, **overrides: Any) -> DawidSkeneParams:
+    def from_consensus_params(
+        cls, params: base.ConsensusParams, **overrides: Any
+    ) -> DawidSkeneParams:
         """v2 parameters sharing the status rules (min votes, thresholds) of ``params``."""
         shared = {
             "min_votes": params.min_votes,
@@ -158,7 +161,7 @@ def symmetric_matrix(accuracy: float) -> NDArray[np.float64]:
 
 
 @dataclass(frozen=True)
-class WeightedConsensus(Consensus):
+class WeightedConsensus(base.Consensus):
     """A v1 ``Consensus`` plus what the vote-level model knows."""
 
     score_interval: tuple[float, float] = (-1.0, 1.0)
@@ -394,8 +397,10 @@ def _m_step(
             prior_errors[design.accounts[active]] = _community_errors(
                 counted[active], prevalence, params
             )
-    strength = params.strength()[design.voter_class][:, None]
     per_label = expected.sum(axis=1)  # (v, k): expected votes on documents of label k
+    strength = params.strength()[design.voter_class]
+    strength[design.accounts] += params.account_prior_growth * per_label[design.accounts].sum(1)
+    strength = strength[:, None]
     diagonal = np.einsum("vrr->vr", expected)
     # Per voter and rating r: ratings r given on documents whose label is not r, over the
     # votes on documents whose label is not r; shrunk toward the class's (or community's) rate.
@@ -430,6 +435,11 @@ def _community_errors(
         q /= q.sum(axis=1, keepdims=True)
         counts = np.einsum("vm,vx->mx", q, expected).reshape(-1, K, K).transpose(0, 2, 1)
         matrices = _normalise_rows(params.pool_strength * start + counts)
+        # A random rater's ratings say nothing about the truth, by definition. Learnt, this
+        # community drifted toward the careless raters: each vote pulls its own document's
+        # posterior, so even a random rater seems to agree with it more than a third of
+        # the time.
+        matrices[_RANDOM_COMMUNITY] = 1 / K
         share = 1 + q.sum(axis=0)
         share /= share.sum()
     return np.asarray(
@@ -554,8 +564,8 @@ def vote_weights(
     voter weighs more than 1, a new anonymous identity about ``anonymous_trust``,
     a spammer whose ratings say nothing about the truth about 0.
     """
-    base = params.base_matrix()
-    unit = float(np.log(base[0, 0]) - np.log(base[0, 1]))
+    start = params.base_matrix()
+    unit = float(np.log(start[0, 0]) - np.log(start[0, 1]))
     own, shared = _spread(confusion).ravel(), _spread(pooled).ravel()  # per (voter, rating)
     spread = np.where(
         votes.independent,
@@ -704,14 +714,14 @@ class DawidSkeneConsensus:
 
     identifier: ClassVar[str] = "dawid-skene-v2"
 
-    def compute(self, counts: Counts, params: ConsensusParams) -> Consensus:
+    def compute(self, counts: Counts, params: base.ConsensusParams) -> base.Consensus:
         return compute(counts, DawidSkeneParams.from_consensus_params(params))
 
     def fit(self, votes: Votes, params: DawidSkeneParams) -> Fit:
         return fit(votes, params)
 
 
-register(DawidSkeneConsensus())
+base.register(DawidSkeneConsensus())
 
 __all__ = [
     "DawidSkeneConsensus",
