@@ -76,3 +76,41 @@ def test_inside_a_transaction_the_pages_see_its_rows(
         ]
         assert ids[-1] == added.pk
         assert len(ids) == len(AWKWARD) + 1
+
+
+def test_postgres_pages_outside_a_transaction_come_through_adbc(
+    awkward_documents: list[Document],
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the ADBC reader is PostgreSQL's")
+    documents = rows.publishable_documents().order_by("id").values_list(*rows.LIVE_COLUMNS)
+    with rows.arrow_reads():
+        handle = rows._adbc_connection("default")
+        assert isinstance(handle, rows._Adbc)
+        through_adbc = rows._adbc_page(documents, SCHEMA, handle)
+        assert through_adbc is not None
+        with transaction.atomic():  # a second connection would not see this transaction
+            assert rows._adbc_connection("default") is None
+    assert rows._ARROW_READS.open == {}  # closed with the outermost arrow_reads
+    through_copy = rows._postgres_page(documents, SCHEMA)
+    assert through_adbc.equals(through_copy)
+    stored = [Document.objects.get(pk=document.pk).text for document in awkward_documents]
+    assert through_adbc.column("text").to_pylist() == stored
+
+
+def test_a_failing_adbc_page_is_read_through_django(
+    awkward_documents: list[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the ADBC reader is PostgreSQL's")
+
+    def broken(self: Any, query: str) -> pa.Table:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(rows._Adbc, "table", broken)
+    pages = list(rows.record_batches(rows.publishable_documents(), batch_size=2))
+    assert pa.Table.from_batches(pages, schema=SCHEMA).equals(driver_rows())

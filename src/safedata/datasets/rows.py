@@ -6,7 +6,9 @@ download, snapshot and export starts from it, so a takedown carries into all of 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -21,6 +23,7 @@ from safedata.records.dbrows import (
     copy_csv_to_batch,
     pg_binary_select,
     to_batch,
+    typed_batch,
 )
 
 BATCH_SIZE = 5_000
@@ -76,20 +79,128 @@ def _sqlite_rows(rows: QuerySet[Any], schema: pa.Schema) -> list[tuple[Any, ...]
     )
 
 
+def _literal_sql(rows: QuerySet[Any]) -> str:
+    """PostgreSQL: the rows' SQL with its parameters bound on the client by psycopg's quoting."""
+    import psycopg  # only installed with PostgreSQL support
+
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        return psycopg.ClientCursor(cursor.cursor.connection).mogrify(sql, params)
+
+
+class _Adbc:
+    """One ADBC PostgreSQL connection (the driver manager's low-level API: its DB-API
+    module would import pandas and polars, seconds of start-up in a web worker)."""
+
+    def __init__(self, conninfo: str) -> None:
+        import adbc_driver_manager
+        import adbc_driver_postgresql  # type: ignore[import-untyped]
+
+        self._manager = adbc_driver_manager
+        self._database = adbc_driver_postgresql.connect(conninfo)
+        self._connection = adbc_driver_manager.AdbcConnection(self._database)  # autocommit
+
+    def table(self, query: str) -> pa.Table:
+        with self._manager.AdbcStatement(self._connection) as statement:
+            statement.set_sql_query(query)
+            stream, _ = statement.execute_query()
+            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+
+    def close(self) -> None:
+        for handle in (self._connection, self._database):
+            with suppress(Exception):  # a broken connection needs no clean close
+                handle.close()
+
+
+_UNAVAILABLE = object()
+"""In ``_ArrowReads.open``: the driver is missing or could not connect; use Django's."""
+
+
+class _ArrowReads(threading.local):
+    """This thread's ADBC connections by database alias while ``arrow_reads`` is open
+    (None until the first page needs one)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, Any] = {}
+
+
+_ARROW_READS = _ArrowReads()
+
+
+def _adbc_conninfo(alias: str) -> str:
+    """libpq connection string of Django's database ``alias`` (its libpq keywords only)."""
+    import psycopg
+
+    keywords = {d.keyword.decode() for d in psycopg.pq.Conninfo.get_defaults()}
+    params = connections[alias].get_connection_params()
+    return psycopg.conninfo.make_conninfo(
+        "", **{k: v for k, v in params.items() if k in keywords and v is not None}
+    )
+
+
+@contextmanager
+def arrow_reads(alias: str = "default") -> Iterator[None]:
+    """While open, PostgreSQL pages read outside a transaction come through ADBC.
+
+    The ADBC PostgreSQL driver reads a result by binary ``COPY`` and decodes it to
+    Arrow in C++, with no per-row work in Python (psycopg hands ``COPY`` over one
+    message per row). It is a second connection, so inside a transaction, which it
+    would not see, pages keep coming through Django's. A nested use shares the
+    outer one's connection; a driver that is missing or fails falls back to Django's.
+    """
+    if alias in _ARROW_READS.open:
+        yield
+        return
+    _ARROW_READS.open[alias] = None
+    try:
+        yield
+    finally:
+        handle = _ARROW_READS.open.pop(alias)
+        if isinstance(handle, _Adbc):
+            handle.close()
+
+
+def _adbc_connection(alias: str) -> _Adbc | None:
+    """This thread's ADBC connection to ``alias``, made on first use; None outside
+    ``arrow_reads``, inside a transaction, or when the driver cannot connect."""
+    if alias not in _ARROW_READS.open or connections[alias].in_atomic_block:
+        return None
+    handle = _ARROW_READS.open[alias]
+    if handle is None:
+        try:
+            handle = _Adbc(_adbc_conninfo(alias))
+        except Exception:  # not installed, or no connection: Django's reads every page
+            handle = _UNAVAILABLE
+        _ARROW_READS.open[alias] = handle
+    return handle if isinstance(handle, _Adbc) else None
+
+
+def _adbc_page(rows: QuerySet[Any], schema: pa.Schema, handle: _Adbc) -> pa.RecordBatch | None:
+    """The page through ADBC, cast to ``schema``; None (the connection dropped) on error."""
+    query = pg_binary_select(_literal_sql(rows), schema)
+    if query is None:
+        return None
+    try:
+        table = handle.table(query)
+    except Exception:  # Django's connection reads the page instead, or raises its error
+        handle.close()
+        _ARROW_READS.open[rows.db] = None  # the next page connects again
+        return None
+    return typed_batch(table.rename_columns(schema.names), schema)
+
+
 def _copy(rows: QuerySet[Any], select: Callable[[str], str], fmt: str) -> list[Any]:
     """PostgreSQL: the messages of ``COPY (select(rows' SQL)) TO STDOUT`` in format ``fmt``.
 
     Django's connection, so a page sees what the caller's transaction sees. COPY
     takes no parameters, so they are bound on the client by psycopg's quoting.
     """
-    import psycopg  # only installed with PostgreSQL support
-
-    sql, params = rows.query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
-        raw = cursor.cursor
-        query = select(psycopg.ClientCursor(raw.connection).mogrify(sql, params))
-        with raw.copy(f"COPY ({query}) TO STDOUT (FORMAT {fmt})") as copy:
-            return list(copy)
+    query = select(_literal_sql(rows))
+    with (
+        connections[rows.db].cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT {fmt})") as copy,
+    ):
+        return list(copy)
 
 
 def _copy_csv(rows: QuerySet[Any]) -> bytes:
@@ -120,7 +231,9 @@ def fetch_batch(rows: QuerySet[Any], schema: pa.Schema) -> pa.RecordBatch:
     case a corrupt database: sqlite.org/howtocorrupt.html, section 2.2.1).
     """
     if connections[rows.db].vendor == "postgresql":
-        return _postgres_page(rows, schema)
+        handle = _adbc_connection(rows.db)
+        page = None if handle is None else _adbc_page(rows, schema, handle)
+        return _postgres_page(rows, schema) if page is None else page
     if any(pa.types.is_timestamp(field.type) for field in schema):
         return to_batch(_sqlite_rows(rows, schema), schema)
     return to_batch(fetch_rows(rows), schema)
@@ -159,14 +272,15 @@ def keyset_pages(
     batch_size: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Arrow batches of ``columns`` (typed by ``schema``, the first being ``key``) in key order."""
-    return _keyset(
-        rows,
-        key,
-        columns,
-        batch_size,
-        lambda page: fetch_batch(page, schema),
-        lambda batch: batch.column(0)[-1].as_py(),
-    )
+    with arrow_reads(rows.db):
+        yield from _keyset(
+            rows,
+            key,
+            columns,
+            batch_size,
+            lambda page: fetch_batch(page, schema),
+            lambda batch: batch.column(0)[-1].as_py(),
+        )
 
 
 def keyset_batches(
