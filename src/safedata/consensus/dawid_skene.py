@@ -8,13 +8,14 @@ votes at once (sparse products, no loop over votes):
 * **E-step** ``T[j, k] ∝ rho_k · Π_votes pi[k, r]^w`` for each vote on ``j``
   (``w`` is the vote's weight; quarantined votes have ``w = 0``).
 * **M-step** expected counts ``N_v[k, r] = Σ w · T[j, k]`` over the voter's
-  *independent* votes give each class ``c`` (account, anonymous) a pooled matrix
-  ``P_c ∝ pool_strength · B + Σ_{v in c} N_v`` (``B``: diagonal ``pool_accuracy``,
-  errors spread evenly), mixed with the uniform matrix by the class's trust:
-  ``P~_c = trust_c · P_c + (1 − trust_c) / 3``. A voter's own matrix is the
-  Dirichlet posterior mean ``pi_v ∝ s_c · P~_c + N_v``: shrunk toward its
-  class, harder for anonymous identities (larger ``s``) whose class matrix is
-  also weaker (``trust < 1``).
+  *independent* votes. Anonymous identities (and accounts without independent
+  votes) are shrunk toward their class's pooled matrix, mixed with the uniform
+  matrix by the class's trust; an account with independent votes toward a learned
+  mixture of rater *communities* (careful, weak, random, one per constant label:
+  Venanzi et al., 2014), by ``account_prior_strength`` plus ``account_prior_growth``
+  pseudo-votes per independent vote, which gives its error profile ``S_v``. Its
+  matrix is then the Dirichlet posterior mean ``pi_v ∝ matrix_strength · S_v + N_v``.
+  ``docs/consensus.md`` has the whole model with a worked example.
 
 A vote that was not independent (the document was already decided, or the voter
 could see its tally) still counts for the document, but through ``P~_c``, the
