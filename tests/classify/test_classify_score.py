@@ -13,10 +13,10 @@ import pytest
 import zstandard
 
 from safedata.classify import InputError
-from safedata.classify.engines.ray_engine import actor_cpus
+from safedata.classify.engines.ray_engine import DONE_FILE, actor_cpus
 from safedata.classify.model import Model
 from safedata.classify.score import LEGACY_SUMMARY_FILE, SUMMARY_FILE, read_summary, score
-from safedata.classify.shards import OUTPUT_SCHEMA, ScoreOptions
+from safedata.classify.shards import OUTPUT_SCHEMA, ScoreOptions, write_run_file
 
 OPTIONS = ScoreOptions(batch_size=7)
 TEXTS = ["attack exploit steal weapon", "explain learn clear guide proof", "weather table memo"]
@@ -301,3 +301,16 @@ def test_ray_writes_the_local_engines_shards_and_finishes_what_it_began(
     assert {name: (tmp_path / "ray" / name).stat().st_mtime_ns for name in half} == half
     assert (summary["documents"], summary["scored"]) == (63, 63)
     assert read_output(tmp_path / "ray").equals(read_output(tmp_path / "local"))
+
+
+def test_ray_returns_the_counts_of_a_folder_an_older_version_finished(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    stats = {"documents": 5, "scored": 4, "skipped": 1, "written": 4}
+    (tmp_path / "out").mkdir()
+    record = {"model": Model.load(model_dir).fingerprint, "stats": stats}
+    write_run_file(tmp_path / "out" / DONE_FILE, record)
+    source = str(corpus_file(tmp_path / "c.jsonl", 3))
+    summary = score(model_dir, [source], tmp_path / "out", OPTIONS, engine="ray", progress=False)
+    assert {name: summary[name] for name in stats} == stats
+    assert not list((tmp_path / "out").glob("c-*.parquet"))
