@@ -31,6 +31,19 @@ def remove_temporaries(out_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def resume(job: ScoringJob) -> tuple[ShardStats, list[WorkUnit]]:
+    """Clear half-written shards; the counts of the units already scored, and the units left."""
+    remove_temporaries(job.out_dir)
+    total, pending = ShardStats(), []
+    for unit in job.units:
+        done = finished_shard(job.out_dir, unit, job.model.fingerprint)
+        if done is None:
+            pending.append(unit)
+        else:
+            total += done
+    return total, pending
+
+
 def progress_bar(job: ScoringJob, units: list[WorkUnit]) -> tqdm:
     """A docs/s progress bar on stderr, with a total and ETA when the size of ``units`` is known."""
     total = total_documents(units) if job.progress else None
@@ -46,15 +59,7 @@ class LocalEngine(Engine):
     identifier: ClassVar[str] = "local"
 
     def run(self, job: ScoringJob) -> ShardStats:
-        remove_temporaries(job.out_dir)
-        total = ShardStats()
-        pending: list[WorkUnit] = []
-        for unit in job.units:
-            done = finished_shard(job.out_dir, unit, job.model.fingerprint)
-            if done is None:
-                pending.append(unit)
-            else:
-                total += done
+        total, pending = resume(job)
         with progress_bar(job, pending) as bar:
             try:
                 if job.workers <= 1 or len(pending) <= 1:

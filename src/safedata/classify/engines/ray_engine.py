@@ -29,14 +29,13 @@ import numpy as np
 
 from safedata.classify.backends.base import import_extra
 from safedata.classify.engines.base import Engine, ScoringJob, register_engine
-from safedata.classify.engines.local import remove_temporaries
+from safedata.classify.engines.local import remove_temporaries, resume
 from safedata.classify.errors import InputError
 from safedata.classify.inputs import WorkUnit
 from safedata.classify.model import Model
 from safedata.classify.shards import (
     ScoreOptions,
     ShardStats,
-    finished_shard,
     read_run_file,
     score_unit,
 )
@@ -92,14 +91,7 @@ class RayEngine(Engine):
         previous = _previous_record(job.out_dir)
         if previous is not None:
             return _previous_result(previous, job)
-        remove_temporaries(job.out_dir)
-        total, pending = ShardStats(), []
-        for unit in job.units:
-            done = finished_shard(job.out_dir, unit, job.model.fingerprint)
-            if done is None:
-                pending.append(unit)
-            else:
-                total += done
+        total, pending = resume(job)
         if not pending:
             return total
         try:
