@@ -43,7 +43,7 @@ from safedata.datasets.card import (
 )
 from safedata.datasets.errors import DatasetError, SnapshotExistsError, SnapshotNotFoundError
 from safedata.datasets.models import Snapshot, SnapshotRow
-from safedata.datasets.rows import fetch_batch, keyset_pages, publishable_documents
+from safedata.datasets.rows import arrow_reads, fetch_batch, keyset_pages, publishable_documents
 from safedata.documents.models import Document
 from safedata.moderation import services as moderation
 from safedata.records import FIELD_NAMES, SCHEMA, all_or_nothing, formats, open_writer
@@ -158,14 +158,16 @@ def _freeze_rows(snapshot: Snapshot) -> int:
 def frozen_batches(snapshot: Snapshot, batch_size: int | None = None) -> Iterator[pa.RecordBatch]:
     """The snapshot's rows as they stood at release, in document id order."""
     rows = SnapshotRow.objects.filter(snapshot=snapshot)
-    for page in keyset_pages(rows, "document_id", FROZEN_COLUMNS, FROZEN_SCHEMA, batch_size):
-        ids = page.column(0)
-        texts = _texts(ids[0].as_py(), ids[-1].as_py())
-        found = pc.index_in(ids, value_set=texts.column(0))
-        kept = page.filter(pc.is_valid(found))
-        text = texts.column(1).take(found.drop_null())
-        columns = [kept.column(0), text, *kept.columns[1:]]
-        yield pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
+    pages = keyset_pages(rows, "document_id", FROZEN_COLUMNS, FROZEN_SCHEMA, batch_size)
+    with arrow_reads(rows.db):  # the text reads share the frozen pages' connection
+        for page in pages:
+            ids = page.column(0)
+            texts = _texts(ids[0].as_py(), ids[-1].as_py())
+            found = pc.index_in(ids, value_set=texts.column(0))
+            kept = page.filter(pc.is_valid(found))
+            text = texts.column(1).take(found.drop_null())
+            columns = [kept.column(0), text, *kept.columns[1:]]
+            yield pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
 
 
 def _texts(first: int, last: int) -> pa.RecordBatch:
